@@ -1,0 +1,95 @@
+"""Exercise check cells: run a student's function on cases with known answers, print a friendly
+verdict with the measured figure, and raise on failure so nbval (and the student) notice.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import torch
+
+
+class ExerciseFailed(AssertionError):
+    """A check found a wrong answer; the message says what was measured and what was expected."""
+
+
+def verdict(passed: bool, measured: str, expected: str, hint: str = "") -> None:
+    """Print a ✅ line with the measured figure, or raise ExerciseFailed with it and a hint."""
+    if passed:
+        print(f"✅ Correct: {measured} (expected {expected}).")
+        return
+    message = f"❌ Not yet: {measured}, expected {expected}."
+    if hint:
+        message += f" Hint: {hint}"
+    raise ExerciseFailed(message)
+
+
+def run_student(function: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Call the student's function, turning the student edition's stub into a clear message."""
+    try:
+        return function(*args, **kwargs)
+    except NotImplementedError as error:
+        raise ExerciseFailed(f"✋ {error or 'This exercise is not done yet'}: fill in the function above, "
+                             "run its cell, then run this check again.") from None
+
+
+def check_top_k(student_top_k: Callable, bundle, image) -> None:
+    """Notebook 00: `student_top_k(logits, class_names, k)` must return the k most probable
+    (class name, probability) pairs, most probable first, with probabilities from a softmax."""
+    with torch.no_grad():
+        logits = bundle.model(bundle.preprocess(image))[0].cpu()
+    expected = bundle.predict(image, k=3)
+    answer = run_student(student_top_k, logits.clone(), list(bundle.class_names), 3)
+    if not isinstance(answer, (list, tuple)) or len(answer) != 3:
+        verdict(False, f"got {type(answer).__name__} of length {len(answer) if hasattr(answer, '__len__') else '?'}",
+                "a list of 3 (name, probability) pairs")
+    names_ok = [name for name, _ in answer] == [name for name, _ in expected]
+    error = max(abs(float(p) - q) for (_, p), (_, q) in zip(answer, expected))
+    verdict(names_ok and error < 1e-4,
+            f"classes {[n for n, _ in answer]}, largest probability error {error:.1e}",
+            f"classes {[n for n, _ in expected]} with probabilities within 1e-4",
+            "apply torch.softmax to the logits, then take topk; probabilities must sum to 1 over all classes.")
+
+
+def check_count_relus(student_count: Callable, models: dict) -> None:
+    """Notebook 00: `student_count(model)` must count the nn.ReLU modules of a model."""
+    measured, expected = {}, {}
+    for name, model in models.items():
+        measured[name] = run_student(student_count, model)
+        expected[name] = sum(isinstance(m, torch.nn.ReLU) for m in model.modules())
+    verdict(measured == expected, f"counted {measured}", f"{expected}",
+            "walk model.modules() (it visits every submodule, nested ones included).")
+
+
+def check_normalize_filters(student_normalize: Callable, weight: torch.Tensor) -> None:
+    """Notebook 01: every filter of the result must span exactly [0, 1], keeping the weights' order."""
+    cases = [weight.detach().cpu().float(), torch.randn(5, 2, 3, 3) * torch.arange(1, 6).view(5, 1, 1, 1)]
+    worst = 0.0
+    for w in cases:
+        out = run_student(student_normalize, w.clone())
+        if not isinstance(out, torch.Tensor) or out.shape != w.shape:
+            verdict(False, f"got {getattr(out, 'shape', type(out).__name__)}", f"a tensor of shape {tuple(w.shape)}")
+        low = w.amin(dim=(1, 2, 3), keepdim=True)
+        expected = (w - low) / (w.amax(dim=(1, 2, 3), keepdim=True) - low)
+        worst = max(worst, (out - expected).abs().max().item())
+    verdict(worst < 1e-5, f"largest difference from per-filter min-max scaling {worst:.1e}", "below 1e-5",
+            "take the min and max of each weight[f] over its (channel, height, width) dimensions, not of the "
+            "whole tensor.")
+
+
+def check_filter_response(student_response: Callable, conv: torch.nn.Conv2d) -> None:
+    """Notebook 01: a hand-computed response must equal F.conv2d's at random positions, borders included."""
+    generator = torch.Generator().manual_seed(0)
+    weight, bias = conv.weight.detach().cpu()[:4], conv.bias
+    padding = weight.shape[-1] // 2
+    image = torch.rand(weight.shape[1], 20, 20, generator=generator)
+    reference = torch.nn.functional.conv2d(image[None], weight, padding=padding)[0]
+    positions = [(0, 0), (19, 19), (0, 19)] + torch.randint(0, 20, (12, 2), generator=generator).tolist()
+    worst = 0.0
+    for f in range(len(weight)):
+        b = float(bias[f]) if bias is not None else 0.3 * f
+        for row, col in positions:
+            got = float(run_student(student_response, image, weight[f], b, row, col, padding))
+            worst = max(worst, abs(got - (reference[f, row, col].item() + b)))
+    verdict(worst < 1e-4, f"largest difference from the conv layer over {len(positions) * len(weight)} positions "
+            f"{worst:.1e}", "below 1e-4",
+            "pad the image first, then take the k×k patch whose top-left corner is (row, col) in the padded image.")

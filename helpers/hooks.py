@@ -1,0 +1,187 @@
+"""Look inside a model by layer name: list layers, capture activations and gradients, change ReLU's
+backward rule. Every hook is removed on exit, also when the body raises, and in-place ReLUs are safe.
+"""
+from __future__ import annotations
+
+import difflib
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Iterator, Sequence
+
+import torch
+from torch import nn
+
+
+class LayerNotFoundError(ValueError):
+    """Raised for a layer name the model does not have; the message lists close matches."""
+
+
+def layer_names(model: nn.Module, leaves_only: bool = False) -> list[str]:
+    """Every named submodule (`leaves_only`: only those without children), in definition order."""
+    return [name for name, module in model.named_modules()
+            if name and (not leaves_only or not any(True for _ in module.children()))]
+
+
+def get_layer(model: nn.Module, name: str) -> nn.Module:
+    """The submodule called `name`, or an error naming the closest real layer names."""
+    modules = dict(model.named_modules())
+    if name in modules and name:
+        return modules[name]
+    names = [n for n in modules if n]
+    close = difflib.get_close_matches(name, names, n=5, cutoff=0.5)
+    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    raise LayerNotFoundError(
+        f"the model has no layer {name!r}.{hint} See helpers.layer_names(model) for all "
+        f"{len(names)} names (e.g. {', '.join(names[:4])}, …).")
+
+
+def count_hooks(model: nn.Module) -> int:
+    """How many forward, pre-forward and backward hooks are attached anywhere in the model."""
+    total = 0
+    for module in model.modules():
+        for attr in ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks"):
+            total += len(getattr(module, attr, {}) or {})
+    return total
+
+
+def _first_tensor(output) -> torch.Tensor:
+    if isinstance(output, torch.Tensor):
+        return output
+    if isinstance(output, (tuple, list)) and output and isinstance(output[0], torch.Tensor):
+        return output[0]
+    raise TypeError(f"cannot capture a layer whose output is a {type(output).__name__}")
+
+
+@dataclass
+class Recording:
+    """What `capture` recorded: activations (detached copies) and, if asked, their gradients."""
+
+    activations: dict[str, torch.Tensor] = field(default_factory=dict)
+    gradients: dict[str, torch.Tensor] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> torch.Tensor:
+        return self.activations[name]
+
+
+@contextmanager
+def capture(model: nn.Module, layers: str | Sequence[str], gradients: bool = False) -> Iterator[Recording]:
+    """Record the outputs of named layers during forward passes inside the `with` block.
+
+    With `gradients=True`, a backward pass also records d(loss)/d(output) for each layer. Activations
+    are copied, so a later in-place ReLU cannot overwrite what was recorded.
+    """
+    names = [layers] if isinstance(layers, str) else list(layers)
+    modules = {name: get_layer(model, name) for name in names}  # fails early, before any hook exists
+    record = Recording()
+    handles = []
+
+    def make_hook(name: str):
+        def hook(module, inputs, output):
+            out = _first_tensor(output)
+            record.activations[name] = out.detach().clone()
+            if gradients and out.requires_grad:
+                def store(grad: torch.Tensor) -> None:
+                    record.gradients[name] = grad.detach().clone()
+                out.register_hook(store)
+                if isinstance(output, torch.Tensor):
+                    return out.clone()  # later in-place ops then change the copy, not the hooked tensor
+            return None
+        return hook
+
+    try:
+        for name, module in modules.items():
+            handles.append(module.register_forward_hook(make_hook(name)))
+        yield record
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+class _StopForward(Exception):
+    pass
+
+
+def features_at(model: nn.Module, x: torch.Tensor, layers: str | Sequence[str]) -> dict[str, torch.Tensor]:
+    """Run `model` on `x` only as far as needed and return the named layers' outputs, still attached to
+    the autograd graph (so losses on them can be backpropagated to `x`)."""
+    names = [layers] if isinstance(layers, str) else list(layers)
+    modules = {name: get_layer(model, name) for name in names}
+    outputs: dict[str, torch.Tensor] = {}
+    handles = []
+
+    def make_hook(name: str):
+        def hook(module, inputs, output):
+            out = _first_tensor(output)
+            outputs[name] = out
+            if len(outputs) == len(names):
+                raise _StopForward
+            return out.clone() if isinstance(output, torch.Tensor) else None
+        return hook
+
+    try:
+        for name, module in modules.items():
+            handles.append(module.register_forward_hook(make_hook(name)))
+        try:
+            model(x)
+        except _StopForward:
+            pass
+    finally:
+        for handle in handles:
+            handle.remove()
+    missing = [n for n in names if n not in outputs]
+    if missing:
+        raise RuntimeError(f"layers {missing} were never run by the model's forward pass")
+    return outputs
+
+
+# ----------------------------------------------------------------------------- ReLU backward rules
+class _RuleReLU(torch.autograd.Function):
+    """ReLU forward; backward by the chosen rule instead of the true gradient."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, rule: str) -> torch.Tensor:
+        ctx.rule = rule
+        ctx.save_for_backward(x)
+        return x.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        (x,) = ctx.saved_tensors
+        if ctx.rule == "deconvnet":  # pass only positive signals back, ignoring the forward input
+            return grad.clamp(min=0), None
+        return grad.clamp(min=0) * (x > 0).to(grad.dtype), None  # guided: both conditions
+
+
+class _RuleReLUModule(nn.Module):
+    def __init__(self, rule: str):
+        super().__init__()
+        self.rule = rule
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return _RuleReLU.apply(x, self.rule)
+
+
+RELU_RULES = ("guided", "deconvnet")
+
+
+@contextmanager
+def relu_backward_rule(model: nn.Module, rule: str) -> Iterator[nn.Module]:
+    """Inside the block, every nn.ReLU of `model` passes gradients backward by `rule`
+    ('guided' or 'deconvnet'); the original modules are put back on exit, even after an error."""
+    if rule not in RELU_RULES:
+        raise ValueError(f"unknown ReLU rule {rule!r}; choose one of {', '.join(RELU_RULES)}")
+    swapped: list[tuple[nn.Module, str, nn.Module]] = []
+    for parent in model.modules():
+        for child_name, child in parent.named_children():
+            if isinstance(child, nn.ReLU):
+                swapped.append((parent, child_name, child))
+    if not swapped:
+        raise ValueError("this model has no nn.ReLU modules (it may call ReLU functionally), so its "
+                         "backward rule cannot be changed by swapping modules")
+    try:
+        for parent, child_name, _ in swapped:
+            setattr(parent, child_name, _RuleReLUModule(rule))
+        yield model
+    finally:
+        for parent, child_name, original in swapped:
+            setattr(parent, child_name, original)

@@ -1,0 +1,74 @@
+"""Run notebooks top to bottom in fresh kernels and report each one's wall time and peak memory.
+
+`python -m helpers.timing notebooks/*.ipynb [--model shapes] [--fast]`; lessons report their runtime
+budget (≤ 60 s offline, ≤ 180 s with SqueezeNet, ≤ 1.5 GB) with the figures it prints.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+_PEAK_CELL = """
+import json as _json, sys as _sys
+try:
+    import resource as _resource
+    _peak = _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss * (1 if _sys.platform == "darwin" else 1024)
+except ImportError:
+    import psutil as _psutil
+    _peak = _psutil.Process().memory_info().peak_wset
+print("CNNVIZ_PEAK_BYTES", _peak)
+"""
+
+
+def run_notebook(path: Path, env: dict[str, str] | None = None, timeout: int = 1200) -> dict:
+    """Execute one notebook in a fresh kernel (in its own folder); return wall seconds and peak bytes."""
+    from nbclient import NotebookClient
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(_PEAK_CELL))
+    old_env = dict(os.environ)
+    os.environ.update(env or {})
+    try:
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                resources={"metadata": {"path": str(path.parent)}})
+        start = time.perf_counter()
+        client.execute()
+        seconds = time.perf_counter() - start
+    finally:
+        os.environ.clear()
+        os.environ.update(old_env)
+    text = "".join(out.get("text", "") for out in nb.cells[-1].outputs)
+    peak = int(text.split("CNNVIZ_PEAK_BYTES", 1)[1].split()[0])
+    return {"notebook": path.name, "seconds": round(seconds, 1), "peak_mb": round(peak / 2**20)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--model", help="set CNNVIZ_MODEL for the run (e.g. shapes, squeezenet1_1)")
+    parser.add_argument("--fast", action="store_true", help="set CNNVIZ_FAST=1 (the tests' fast mode)")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    args = parser.parse_args(argv)
+    env = {}
+    if args.model:
+        env["CNNVIZ_MODEL"] = args.model
+    if args.fast:
+        env["CNNVIZ_FAST"] = "1"
+    results = []
+    print(f"{'notebook':<40} {'wall s':>8} {'peak MB':>8}")
+    for path in args.notebooks:
+        result = run_notebook(path.resolve(), env)
+        results.append(result)
+        print(f"{result['notebook']:<40} {result['seconds']:>8} {result['peak_mb']:>8}", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

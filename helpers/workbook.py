@@ -1,0 +1,141 @@
+"""Keep generated course files in step with their one source of truth.
+
+`python -m helpers.workbook` refreshes, from `helpers.course` and the solutions notebooks:
+the badges and Colab setup cell of every notebook, the README's lesson table, and the student
+edition in notebooks/student/ (each `# BEGIN SOLUTION` … `# END SOLUTION` block replaced by a stub
+that raises NotImplementedError). Outputs are stripped everywhere. `--check` changes nothing and
+exits 1 listing what is stale.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+from . import course
+from .paths import REPO_ROOT
+
+BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
+BADGES_TAG, SETUP_TAG = "badges", "colab-setup"
+README_START, README_END = "<!-- lessons:start -->", "<!-- lessons:end -->"
+STUDENT_DIR = "student"
+
+
+def strip_solutions(source: str) -> str:
+    """Replace each solution block with a stub raising NotImplementedError("Exercise: …")."""
+    lines, out, inside = source.split("\n"), [], False
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith(BEGIN):
+            if inside:
+                raise ValueError(f"nested {BEGIN} at line {i + 1}")
+            inside = True
+            indent = line[: len(line) - len(line.lstrip())]
+            owner = next((m.group(1) for prev in reversed(lines[:i])
+                          if (m := re.match(r"\s*def (\w+)", prev))), None)
+            task = f"write {owner}()" if owner else "fill in this cell"
+            out.append(f"{indent}# Your code here")
+            out.append(f'{indent}raise NotImplementedError("Exercise: {task}")')
+        elif stripped.startswith(END):
+            if not inside:
+                raise ValueError(f"{END} without {BEGIN} at line {i + 1}")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise ValueError(f"{BEGIN} without {END}")
+    return "\n".join(out)
+
+
+def _strip_outputs(nb) -> None:
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+        cell.metadata.pop("execution", None)
+
+
+def _refresh_generated_cells(nb, badge_target: str) -> None:
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if BADGES_TAG in tags:
+            cell.source = course.badges(badge_target)
+        if SETUP_TAG in tags:
+            cell.source = course.colab_setup_code()
+
+
+def solutions_edition(nb, notebook: str):
+    """The solutions notebook as committed: generated cells refreshed, outputs stripped."""
+    nb = copy.deepcopy(nb)
+    _refresh_generated_cells(nb, notebook)
+    _strip_outputs(nb)
+    return nb
+
+
+def student_edition(nb, notebook: str):
+    """The student notebook: solutions replaced by stubs, and a note on where it comes from."""
+    nb = solutions_edition(nb, notebook)
+    _refresh_generated_cells(nb, f"{STUDENT_DIR}/{notebook}")
+    for cell in nb.cells:
+        if cell.cell_type == "code" and BEGIN in cell.source:
+            cell.source = strip_solutions(cell.source)
+    note = nbformat.v4.new_markdown_cell(
+        f"*Student edition, generated from [../{notebook}](../{notebook}) by `python -m helpers.workbook`: "
+        "edit that notebook, not this one.*")
+    note.id = "student-edition-note"
+    nb.cells.insert(0, note)
+    return nb
+
+
+def readme_text(text: str) -> str:
+    """README text with the lesson table between its markers regenerated."""
+    if README_START not in text or README_END not in text:
+        raise ValueError(f"README.md lacks the {README_START} … {README_END} markers")
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    return f"{head}{README_START}\n{course.lesson_table()}\n{README_END}{tail}"
+
+
+def expected_files(root: Path = REPO_ROOT) -> dict[Path, str]:
+    """Every generated file's path and the text it should hold."""
+    files: dict[Path, str] = {}
+    notebooks = root / "notebooks"
+    for notebook, _ in course.LESSONS:
+        nb = nbformat.read(notebooks / notebook, as_version=4)
+        files[notebooks / notebook] = nbformat.writes(solutions_edition(nb, notebook)) + "\n"
+        files[notebooks / STUDENT_DIR / notebook] = nbformat.writes(student_edition(nb, notebook)) + "\n"
+    readme = root / "README.md"
+    files[readme] = readme_text(readme.read_text(encoding="utf-8"))
+    return files
+
+
+def stale_files(root: Path = REPO_ROOT) -> list[Path]:
+    """Generated files whose committed text differs from what would be generated now."""
+    return [path for path, text in expected_files(root).items()
+            if not path.is_file() or path.read_text(encoding="utf-8") != text]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="only report stale files (exit 1 if any)")
+    args = parser.parse_args(argv)
+    if args.check:
+        stale = stale_files()
+        for path in stale:
+            print(f"stale: {path.relative_to(REPO_ROOT)}")
+        if stale:
+            print("Run `python -m helpers.workbook` and commit the result.")
+        return 1 if stale else 0
+    for path, text in expected_files().items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path.relative_to(REPO_ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

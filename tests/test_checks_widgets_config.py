@@ -1,0 +1,74 @@
+"""Exercise checks, the live widget helper and notebook set-up."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import ipywidgets as widgets  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+import helpers  # noqa: E402
+from helpers import checks, config, sample_image  # noqa: E402
+
+
+def test_verdict_prints_or_raises(capsys):
+    checks.verdict(True, "IoU 0.91", "≥ 0.5")
+    assert "✅" in capsys.readouterr().out
+    with pytest.raises(checks.ExerciseFailed, match="IoU 0.12.*Hint: threshold"):
+        checks.verdict(False, "IoU 0.12", "≥ 0.5", "threshold at the mean")
+
+
+def test_stub_gives_friendly_message():
+    def stub(*args):
+        raise NotImplementedError("Exercise: write f()")
+    with pytest.raises(checks.ExerciseFailed, match="not done|Exercise: write f"):
+        checks.run_student(stub)
+
+
+def test_top_k_check_accepts_right_and_rejects_wrong(shapes_bundle):
+    image = sample_image("shapes:star")
+
+    def right(logits, names, k):
+        values, indices = torch.softmax(logits, 0).topk(k)
+        return [(names[i], p) for p, i in zip(values.tolist(), indices.tolist())]
+
+    def no_softmax(logits, names, k):
+        values, indices = logits.topk(k)
+        return [(names[i], p) for p, i in zip(values.tolist(), indices.tolist())]
+
+    checks.check_top_k(right, shapes_bundle, image)
+    with pytest.raises(checks.ExerciseFailed):
+        checks.check_top_k(no_softmax, shapes_bundle, image)
+
+
+def test_count_relus_check(tiny):
+    checks.check_count_relus(lambda m: sum(isinstance(x, torch.nn.ReLU) for x in m.modules()), {"tiny": tiny})
+    with pytest.raises(checks.ExerciseFailed):
+        checks.check_count_relus(lambda m: len(list(m.children())), {"tiny": tiny})
+
+
+def test_live_draws_with_defaults_and_on_change():
+    calls = []
+    slider = widgets.IntSlider(value=3, min=0, max=5)
+    box = helpers.live(lambda n: calls.append(n), n=slider)
+    assert calls == [3], "the default state must be drawn without interaction"
+    assert slider.continuous_update is False
+    slider.value = 4
+    assert calls == [3, 4] and isinstance(box, widgets.VBox)
+
+
+def test_setup_and_seeds(monkeypatch, capsys):
+    env = helpers.setup(seed=1)
+    assert not env.too_old and env.running_on in ("local", "binder", "colab")
+    assert "Packages:" in capsys.readouterr().out
+    helpers.seed_everything(1)
+    b = torch.rand(3), np.random.rand(3)
+    helpers.seed_everything(1)
+    assert torch.equal(torch.rand(3), b[0]) and np.array_equal(np.random.rand(3), b[1])
+    monkeypatch.setenv("CNNVIZ_FAST", "1")
+    assert helpers.fast_mode()
+    monkeypatch.setenv("BINDER_SERVICE_HOST", "x")
+    assert config.where_running() == "binder"
+    assert config._version_tuple("2.1.0+cu118") == (2, 1, 0) and config._version_tuple("7.7.5") >= (7, 7)

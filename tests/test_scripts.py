@@ -1,0 +1,36 @@
+"""The project's commands: training the shapes model and prefetching weights."""
+from __future__ import annotations
+
+import json
+
+import torch
+
+from helpers import prefetch
+from helpers.shapes_model import load_shapes_model
+from helpers.train_shapes import train
+
+
+def test_training_script_writes_loadable_weights_and_card(tmp_path):
+    card = train(samples=256, seed=3, batch_size=64, lr=2e-3, threads=1, workers=0, curriculum=0.3,
+                 out_dir=tmp_path)
+    saved = json.loads((tmp_path / "shapes_cnn.json").read_text())
+    assert saved == card and saved["seed"] == 3 and saved["train_samples"] == 256
+    assert 0 <= saved["test_accuracy"] <= 1
+    model, loaded_card = load_shapes_model(tmp_path / "shapes_cnn.pt")
+    assert loaded_card == card and not model.training
+    assert model(torch.rand(2, 3, 64, 64)).shape == (2, 10)
+
+
+def test_missing_weights_say_how_to_get_them(tmp_path):
+    try:
+        load_shapes_model(tmp_path / "none.pt")
+    except FileNotFoundError as error:
+        assert "helpers.train_shapes" in str(error)
+    else:
+        raise AssertionError("expected FileNotFoundError")
+
+
+def test_prefetch_offline_fails_cleanly(no_network, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    assert prefetch.main(["squeezenet1_1"]) == 1
+    assert "Download failed" in capsys.readouterr().err

@@ -1,0 +1,65 @@
+"""Workbook plumbing: solution stripping, generated files in sync, notebooks committed stripped."""
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+
+from helpers import course
+from helpers.paths import REPO_ROOT
+from helpers.workbook import stale_files, strip_solutions, student_edition
+
+
+def test_strip_solutions_keeps_signature_and_names_the_exercise():
+    source = "def f(x):\n    \"\"\"Doc.\"\"\"\n    # BEGIN SOLUTION\n    return x + 1\n    # END SOLUTION\n\nprint(f)"
+    stub = strip_solutions(source)
+    assert "return x + 1" not in stub
+    assert '    raise NotImplementedError("Exercise: write f()")' in stub
+    assert stub.startswith("def f(x):") and stub.endswith("print(f)")
+    namespace = {}
+    exec(stub, namespace)
+    with pytest.raises(NotImplementedError):
+        namespace["f"](1)
+
+
+@pytest.mark.parametrize("source", ["# BEGIN SOLUTION\nx = 1", "x = 1\n# END SOLUTION",
+                                    "# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION"])
+def test_unbalanced_markers_are_errors(source):
+    with pytest.raises(ValueError):
+        strip_solutions(source)
+
+
+def test_student_edition_has_no_solutions():
+    for notebook, _ in course.LESSONS:
+        nb = nbformat.read(REPO_ROOT / "notebooks" / notebook, as_version=4)
+        n_solutions = sum("# BEGIN SOLUTION" in c.source for c in nb.cells)
+        assert n_solutions >= 2, f"{notebook} needs at least two exercises"
+        student = student_edition(nb, notebook)
+        text = "\n".join(c.source for c in student.cells)
+        assert "BEGIN SOLUTION" not in text
+        assert text.count("NotImplementedError(\"Exercise:") == n_solutions
+
+
+def test_generated_files_are_in_sync():
+    stale = stale_files()
+    assert not stale, f"stale generated files {stale}: run `python -m helpers.workbook` and commit"
+
+
+def test_notebooks_committed_without_outputs():
+    for path in (REPO_ROOT / "notebooks").rglob("*.ipynb"):
+        if ".ipynb_checkpoints" in path.parts:
+            continue
+        for cell in json.loads(path.read_text())["cells"]:
+            if cell["cell_type"] == "code":
+                assert not cell["outputs"] and cell["execution_count"] is None, path.name
+
+
+def test_badges_and_readme_come_from_one_url():
+    readme = (REPO_ROOT / "README.md").read_text()
+    for notebook, _ in course.LESSONS:
+        assert course.colab_url(notebook) in readme and course.binder_url(notebook) in readme
+        nb = nbformat.read(REPO_ROOT / "notebooks" / notebook, as_version=4)
+        assert course.badges(notebook) in [c.source for c in nb.cells]
+        assert course.colab_setup_code() in [c.source for c in nb.cells]
+    assert course.binder_url("00_a.ipynb").endswith("labpath=notebooks%2F00_a.ipynb")
