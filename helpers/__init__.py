@@ -7,7 +7,8 @@ from .hooks import (LayerNotFoundError, capture, count_hooks, features_at, get_l
                     relu_backward_rule)
 from .images import ImageLoadError, load_image, to_array
 from .models import ModelBundle, load_model
-from .plotting import filter_grid, show_filters, show_heatmap, show_images, to_display, upsample_map
+from .plotting import (filter_grid, show_filters, show_heatmap, show_images, show_scores, to_display,
+                       upsample_map)
 from .samples import sample_image, shapes_image, style_image
 from .shapes import CLASSES as SHAPES_CLASSES, ShapesDataset, make_batch, make_sample
 from .widgets import live
@@ -18,6 +19,6 @@ __all__ = [
     "ExerciseFailed", "verdict", "fast_mode", "seed_everything", "setup", "LayerNotFoundError", "capture",
     "count_hooks", "features_at", "get_layer", "layer_names", "relu_backward_rule", "ImageLoadError",
     "load_image", "to_array", "ModelBundle", "load_model", "filter_grid", "show_filters", "show_heatmap",
-    "show_images", "to_display", "upsample_map", "sample_image", "shapes_image", "style_image",
+    "show_images", "show_scores", "to_display", "upsample_map", "sample_image", "shapes_image", "style_image",
     "SHAPES_CLASSES", "ShapesDataset", "make_batch", "make_sample", "live",
 ]

@@ -14,6 +14,9 @@ CLONE_DIR_ON_COLAB = "/content/cnnviz-course"
 # (notebook file, title) in teaching order; lessons land here as their notebooks are written.
 LESSONS: list[tuple[str, str]] = [
     ("00_setup_and_tour.ipynb", "Setup and a tour of the helpers"),
+    ("01_filters.ipynb", "What do the filters look like?"),
+    ("02_activations_and_receptive_fields.ipynb", "Activations, maximally activating patches, receptive fields"),
+    ("03_feature_embeddings.ipynb", "Feature embeddings: neighbours, PCA, t-SNE, units and factors"),
 ]
 
 

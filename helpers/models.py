@@ -29,18 +29,19 @@ RANDOM_SUFFIX = ":random"  # test-only: an ImageNet architecture with random wei
 
 # Named layers per architecture: the first conv (its weights are the filters), the outputs (after ReLU)
 # of a middle and of the last conv block, and for models that end in global average pooling, the layer
-# whose output CAM weights and the layer holding those weights.
+# whose output CAM weights and the layer holding those weights; and the penultimate layer, whose output
+# (averaged over space where it is a map) is the image's feature vector, the input of the last linear layer.
 IMAGENET_LAYERS: dict[str, dict[str, str | None]] = {
     "squeezenet1_1": dict(first_conv="features.0", middle_conv="features.6", last_conv="features.12",
-                          cam="features", cam_weights="classifier.1"),
+                          cam="features", cam_weights="classifier.1", penultimate="features"),
     "resnet18": dict(first_conv="conv1", middle_conv="layer2", last_conv="layer4",
-                     cam="layer4", cam_weights="fc"),
+                     cam="layer4", cam_weights="fc", penultimate="avgpool"),
     "vgg16": dict(first_conv="features.0", middle_conv="features.15", last_conv="features.29",
-                  cam=None, cam_weights=None),
+                  cam=None, cam_weights=None, penultimate="classifier.4"),
     "vgg19": dict(first_conv="features.0", middle_conv="features.20", last_conv="features.35",
-                  cam=None, cam_weights=None),
+                  cam=None, cam_weights=None, penultimate="classifier.4"),
     "alexnet": dict(first_conv="features.0", middle_conv="features.7", last_conv="features.11",
-                    cam=None, cam_weights=None),
+                    cam=None, cam_weights=None, penultimate="classifier.5"),
 }
 MODEL_NAMES = ("auto", "shapes", *IMAGENET_LAYERS)
 SHAPES_SAMPLES = ("shapes:star", "shapes:heart", "shapes:ring", "shapes:arrow")
@@ -107,6 +108,14 @@ class ModelBundle:
         std = torch.tensor(self.std).view(1, 3, 1, 1)
         images = (t * std + mean).clamp(0, 1).permute(0, 2, 3, 1).numpy()
         return images[0] if squeeze else images
+
+    @torch.no_grad()
+    def logits(self, images: torch.Tensor, batch_size: int = 100) -> torch.Tensor:
+        """Class scores (on the CPU) for a batch of [0, 1] images (N×3×H×W), computed in chunks so that
+        memory stays small however many images there are."""
+        chunks = [self.model(self.normalize(images[i:i + batch_size].to(self.device))).cpu()
+                  for i in range(0, len(images), batch_size)]
+        return torch.cat(chunks)
 
     @torch.no_grad()
     def predict(self, image: ImageLike | torch.Tensor, k: int = 5) -> list[tuple[str, float]]:
@@ -201,7 +210,7 @@ def _load_shapes(device: torch.device) -> ModelBundle:
     model, card = load_shapes_model()
     relus = [name.replace("conv", "relu") for name in model.conv_names]
     layers = dict(first_conv=model.conv_names[0], middle_conv=relus[len(relus) // 2], last_conv=relus[-1],
-                  cam="features", cam_weights="fc")
+                  cam="features", cam_weights="fc", penultimate="avgpool")
     return ModelBundle("shapes", model.to(device), "shapes", list(card.get("classes", CLASSES)),
                        card.get("image_size", IMAGE_SIZE), MEAN, STD, layers, SHAPES_SAMPLES, device, card)
 

@@ -128,3 +128,21 @@ def show_filters(weight: torch.Tensor, title: str | None = None, ax: plt.Axes | 
         ax.set_title(title)
     return ax
 
+
+
+def show_scores(scores: dict[str, float], xlabel: str, chance: float | None = None,
+                ax: plt.Axes | None = None, percent: bool = True) -> plt.Axes:
+    """Horizontal bars for named scores (first on top), each labelled with its value; a dashed line at
+    `chance` when given. The course's way to show a method next to its baselines."""
+    names, values = list(scores)[::-1], list(scores.values())[::-1]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 0.45 * len(names) + 0.8))
+    ax.barh(names, values, color=plt.cm.tab10(np.arange(len(names)) % 10))
+    top = max(max(values), chance or 0)
+    for i, v in enumerate(values):
+        ax.text(v + 0.01 * top, i, f"{v:.1%}" if percent else f"{v:.3g}", va="center")
+    if chance is not None:
+        ax.axvline(chance, color="gray", ls="--", lw=1)
+    ax.set_xlim(0, top * 1.15)
+    ax.set_xlabel(xlabel + (" (dashed: chance)" if chance is not None else ""))
+    return ax

@@ -190,13 +190,17 @@ def make_sample(seed: int, index: int, size: int = IMAGE_SIZE, label: int | None
 def make_batch(n: int, seed: int, size: int = IMAGE_SIZE, start: int = 0, clutter: bool = True,
                difficulty: float = 1.0) -> dict[str, torch.Tensor]:
     """Generate samples start..start+n as tensors: images (N×3×H×W in [0, 1]), labels, masks, boxes."""
-    samples = [make_sample(seed, start + i, size, clutter=clutter, difficulty=difficulty) for i in range(n)]
-    return {
-        "images": torch.from_numpy(np.stack([s.image for s in samples])).permute(0, 3, 1, 2).contiguous(),
-        "labels": torch.tensor([s.label for s in samples]),
-        "masks": torch.from_numpy(np.stack([s.mask for s in samples])),
-        "boxes": torch.tensor([s.box for s in samples]),
-    }
+    images = np.empty((n, 3, size, size), np.float32)  # filled in place: one copy of the batch in memory
+    masks = np.empty((n, size, size), bool)
+    labels, boxes = [], []
+    for i in range(n):
+        sample = make_sample(seed, start + i, size, clutter=clutter, difficulty=difficulty)
+        images[i] = sample.image.transpose(2, 0, 1)
+        masks[i] = sample.mask
+        labels.append(sample.label)
+        boxes.append(sample.box)
+    return {"images": torch.from_numpy(images), "labels": torch.tensor(labels),
+            "masks": torch.from_numpy(masks), "boxes": torch.tensor(boxes)}
 
 
 class ShapesDataset(torch.utils.data.Dataset):

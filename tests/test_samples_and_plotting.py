@@ -10,7 +10,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from helpers import (filter_grid, sample_image, shapes_image, show_filters, show_heatmap,  # noqa: E402
-                     show_images, style_image, to_display, upsample_map)
+                     show_images, show_scores, style_image, to_display, upsample_map)
 from helpers.samples import PHOTOS, STYLES, TEXTURES  # noqa: E402
 
 
@@ -61,4 +61,12 @@ def test_filter_grid_scales_each_filter():
     assert deep.shape[2] == 8 * 4 + 1  # eight grey tiles per row
     ax = show_filters(torch.randn(8, 3, 3, 3), title="f")
     assert ax.get_title() == "f"
+    plt.close(ax.figure)
+
+
+def test_show_scores_labels_every_bar_and_marks_chance():
+    ax = show_scores({"random": 0.1, "method": 0.8}, "accuracy", chance=0.1)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["method", "random"]  # first on top
+    assert [t.get_text() for t in ax.texts] == ["80.0%", "10.0%"]
+    assert len(ax.get_lines()) == 1 and "chance" in ax.get_xlabel()
     plt.close(ax.figure)
