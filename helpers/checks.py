@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import numpy as np
 import torch
 
 
@@ -162,3 +163,48 @@ def check_unit_correlation(student_corr: Callable) -> None:
     verdict(error < 1e-4, f"largest error {error:.1e}", "below 1e-4 (and 0 for a constant unit)",
             "centre both variables, then divide their mean product by the product of their standard deviations; "
             "guard the division for units that never change.")
+
+
+def check_saliency(student_saliency: Callable, bundle) -> None:
+    """Notebook 04: |d score / d x| max over channels, for a batch with one target per image."""
+    from .shapes import make_batch
+    batch = make_batch(6, seed=11)
+    x = bundle.normalize(batch["images"].to(bundle.device))
+    targets = batch["labels"]
+    reference_x = x.clone().requires_grad_(True)
+    bundle.model(reference_x).gather(1, targets.view(-1, 1).to(bundle.device)).sum().backward()
+    expected = reference_x.grad.abs().amax(dim=1).cpu()
+    got = run_student(student_saliency, bundle.model, x.clone(), targets)
+    got = torch.as_tensor(got).detach().float().cpu()
+    if got.shape != expected.shape:
+        verdict(False, f"a map of shape {tuple(got.shape)}", f"shape {tuple(expected.shape)} (N×H×W)",
+                "take the maximum over the colour dimension (dim=1).")
+    error = ((got - expected).abs().max() / expected.abs().max()).item()
+    verdict(error < 1e-4, f"largest relative error {error:.1e}", "below 1e-4",
+            "backpropagate the logit of each image's own target class (not the softmax), then take |grad|.")
+
+
+def centred_disc(masks: np.ndarray) -> np.ndarray:
+    """The baseline segmentation: a disc in the image centre with the masks' mean area."""
+    h, w = masks.shape[-2:]
+    yy, xx = np.mgrid[:h, :w]
+    return np.hypot(yy - (h - 1) / 2, xx - (w - 1) / 2) < np.sqrt(masks.mean() * h * w / np.pi)
+
+
+def check_saliency_segmentation(student_to_mask: Callable, saliency: torch.Tensor, images: np.ndarray,
+                                masks: torch.Tensor, margin: float = 0.03) -> None:
+    """Notebook 04: masks made from saliency maps must beat a centred disc's mean IoU by `margin`."""
+    truth = masks.numpy().astype(bool)
+    disc = centred_disc(truth)
+    ious, baseline = [], []
+    for s, image, m in zip(saliency, images, truth):
+        predicted = np.asarray(run_student(student_to_mask, s.numpy().copy(), image.copy()), dtype=bool)
+        if predicted.shape != m.shape:
+            verdict(False, f"a mask of shape {predicted.shape}", f"shape {m.shape}")
+        ious.append((predicted & m).sum() / max((predicted | m).sum(), 1))
+        baseline.append((disc & m).sum() / max((disc | m).sum(), 1))
+    mean_iou, base = float(np.mean(ious)), float(np.mean(baseline))
+    verdict(mean_iou >= base + margin, f"mean IoU {mean_iou:.2f} over {len(ious)} images",
+            f"≥ {base + margin:.2f} (the centred disc scores {base:.2f})",
+            "seed the object with the most salient pixels and the background with the least salient ones, then "
+            "let skimage.segmentation.random_walker grow them along the image colours.")
