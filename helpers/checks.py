@@ -80,7 +80,8 @@ def check_normalize_filters(student_normalize: Callable, weight: torch.Tensor) -
 def check_filter_response(student_response: Callable, conv: torch.nn.Conv2d) -> None:
     """Notebook 01: a hand-computed response must equal F.conv2d's at random positions, borders included."""
     generator = torch.Generator().manual_seed(0)
-    weight, bias = conv.weight.detach().cpu()[:4], conv.bias
+    weight = conv.weight.detach().cpu()[:4]
+    bias = conv.bias.detach().cpu() if conv.bias is not None else None
     padding = weight.shape[-1] // 2
     image = torch.rand(weight.shape[1], 20, 20, generator=generator)
     reference = torch.nn.functional.conv2d(image[None], weight, padding=padding)[0]
@@ -208,3 +209,31 @@ def check_saliency_segmentation(student_to_mask: Callable, saliency: torch.Tenso
             f"≥ {base + margin:.2f} (the centred disc scores {base:.2f})",
             "seed the object with the most salient pixels and the background with the least salient ones, then "
             "let skimage.segmentation.random_walker grow them along the image colours.")
+
+
+def check_relu_backward(student_backward: Callable) -> None:
+    """Notebook 05: the three ReLU backward rules on inputs covering every sign combination."""
+    forward_input = torch.tensor([-2.0, -1.0, 1.0, 2.0, 0.5, -0.5])
+    grad_output = torch.tensor([-1.0, 1.0, -1.0, 1.0, 3.0, -3.0])
+    expected = {"gradient": grad_output * (forward_input > 0),
+                "deconvnet": grad_output.clamp(min=0),
+                "guided": grad_output.clamp(min=0) * (forward_input > 0)}
+    wrong = [rule for rule, want in expected.items()
+             if not torch.allclose(torch.as_tensor(run_student(student_backward, grad_output.clone(),
+                                                               forward_input.clone(), rule)).float(), want)]
+    verdict(not wrong, f"{3 - len(wrong)} of 3 rules right" + (f" (wrong: {', '.join(wrong)})" if wrong else ""),
+            "all 3", "the gradient keeps where the forward input was positive, deconvnet where the backward "
+            "signal is positive, guided backprop where both are.")
+
+
+def check_rank_correlation(student_corr: Callable) -> None:
+    """Notebook 05: Spearman correlation against known values (monotone, reversed, unrelated, 2-D)."""
+    g = torch.Generator().manual_seed(2)
+    a = torch.rand(40, generator=g)
+    cases = [(a, a ** 3, 1.0), (a, -a, -1.0), (a.view(5, 8), (a * 2 + 1).view(5, 8), 1.0)]
+    b = torch.rand(40, generator=g)
+    ra, rb = a.argsort().argsort().double(), b.argsort().argsort().double()
+    cases.append((a, b, float(torch.corrcoef(torch.stack([ra, rb]))[0, 1])))
+    worst = max(abs(float(run_student(student_corr, x.clone(), y.clone())) - want) for x, y, want in cases)
+    verdict(worst < 1e-6, f"largest error {worst:.1e} over {len(cases)} pairs", "below 1e-6",
+            "rank each map (argsort of argsort gives ranks), then take the Pearson correlation of the ranks.")

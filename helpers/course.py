@@ -18,6 +18,7 @@ LESSONS: list[tuple[str, str]] = [
     ("02_activations_and_receptive_fields.ipynb", "Activations, maximally activating patches, receptive fields"),
     ("03_feature_embeddings.ipynb", "Feature embeddings: neighbours, PCA, t-SNE, units and factors"),
     ("04_occlusion_and_saliency.ipynb", "Occlusion and gradient saliency, scored against ground truth"),
+    ("05_guided_backprop.ipynb", "Guided backprop, deconvnet and sanity checks"),
 ]
 
 
