@@ -237,3 +237,39 @@ def check_rank_correlation(student_corr: Callable) -> None:
     worst = max(abs(float(run_student(student_corr, x.clone(), y.clone())) - want) for x, y, want in cases)
     verdict(worst < 1e-6, f"largest error {worst:.1e} over {len(cases)} pairs", "below 1e-6",
             "rank each map (argsort of argsort gives ranks), then take the Pearson correlation of the ranks.")
+
+
+def check_class_activation_map(student_cam: Callable, bundle) -> None:
+    """Notebook 06: the mean of M_c plus the bias must give the model's class score (the CAM identity)."""
+    from .hooks import features_at, get_layer
+    from .shapes import make_batch
+    batch = make_batch(3, seed=12)
+    x = bundle.normalize(batch["images"].to(bundle.device))
+    with torch.no_grad():
+        features = features_at(bundle.model, x, bundle.layers["cam"])[bundle.layers["cam"]]
+        scores = bundle.model(x)
+    head = get_layer(bundle.model, bundle.layers["cam_weights"])
+    weights, bias = head.weight.detach().flatten(1), head.bias.detach()
+    worst = 0.0
+    for n in range(len(x)):
+        for c in range(weights.shape[0]):
+            m = torch.as_tensor(run_student(student_cam, features[n].clone(), weights.clone(), c))
+            if m.shape != features.shape[-2:]:
+                verdict(False, f"a map of shape {tuple(m.shape)}", f"shape {tuple(features.shape[-2:])}")
+            worst = max(worst, abs(m.mean().item() + bias[c].item() - scores[n, c].item()))
+    verdict(worst < 1e-3, f"mean(M_c) + b_c matches the class score within {worst:.1e}", "within 1e-3",
+            "weight each of the K maps by the classifier's weight w[c, k] and sum over k.")
+
+
+def check_grad_cam(student_gradcam: Callable) -> None:
+    """Notebook 06: Grad-CAM on hand-made activations and gradients with a known answer."""
+    g = torch.Generator().manual_seed(3)
+    acts = torch.rand(4, 5, 5, generator=g)
+    grads = torch.randn(4, 5, 5, generator=g)
+    expected = torch.relu((grads.mean(dim=(1, 2))[:, None, None] * acts).sum(0))
+    got = torch.as_tensor(run_student(student_gradcam, acts.clone(), grads.clone())).float()
+    error = (got - expected).abs().max().item() if got.shape == expected.shape else float("inf")
+    negative = torch.as_tensor(run_student(student_gradcam, acts.clone(), -grads.clone().abs())).float()
+    verdict(error < 1e-5 and negative.max() <= 0, f"largest error {error:.1e}"
+            + ("" if negative.max() <= 0 else ", negative evidence not removed"), "below 1e-5, and no negatives",
+            "alpha_k is the mean of the gradient over positions; sum alpha_k · A_k over k, then apply a ReLU.")

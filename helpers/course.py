@@ -19,6 +19,7 @@ LESSONS: list[tuple[str, str]] = [
     ("03_feature_embeddings.ipynb", "Feature embeddings: neighbours, PCA, t-SNE, units and factors"),
     ("04_occlusion_and_saliency.ipynb", "Occlusion and gradient saliency, scored against ground truth"),
     ("05_guided_backprop.ipynb", "Guided backprop, deconvnet and sanity checks"),
+    ("06_class_activation_maps.ipynb", "Class activation maps: CAM, Grad-CAM, Guided Grad-CAM"),
 ]
 
 

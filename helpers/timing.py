@@ -26,7 +26,7 @@ print("CNNVIZ_PEAK_BYTES", _peak)
 """
 
 
-def run_notebook(path: Path, env: dict[str, str] | None = None, timeout: int = 1200) -> dict:
+def run_notebook(path: Path, env: dict[str, str] | None = None, timeout: int = 600) -> dict:
     """Execute one notebook in a fresh kernel (in its own folder); return wall seconds and peak bytes."""
     from nbclient import NotebookClient
     nb = nbformat.read(path, as_version=4)
@@ -34,7 +34,7 @@ def run_notebook(path: Path, env: dict[str, str] | None = None, timeout: int = 1
     old_env = dict(os.environ)
     os.environ.update(env or {})
     try:
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+        client = NotebookClient(nb, timeout=timeout, startup_timeout=120, kernel_name="python3",
                                 resources={"metadata": {"path": str(path.parent)}})
         start = time.perf_counter()
         client.execute()
