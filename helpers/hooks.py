@@ -185,3 +185,17 @@ def relu_backward_rule(model: nn.Module, rule: str) -> Iterator[nn.Module]:
     finally:
         for parent, child_name, original in swapped:
             setattr(parent, child_name, original)
+
+
+def layer_activations(model: nn.Module, images: torch.Tensor, layer: str, batch_size: int = 50,
+                      progress: bool = True) -> torch.Tensor:
+    """A layer's activations for every image (N×C×h×w, on the CPU), computed in small batches under
+    `torch.no_grad()` so memory stays bounded however many images there are."""
+    from tqdm.auto import tqdm
+    chunks = []
+    starts = range(0, len(images), batch_size)
+    with capture(model, layer) as record, torch.no_grad():
+        for start in tqdm(starts, desc=f"activations of {layer}", leave=False, disable=not progress):
+            model(images[start:start + batch_size])
+            chunks.append(record[layer].cpu())
+    return torch.cat(chunks)

@@ -115,3 +115,13 @@ def test_relu_rule_restores_model_after_exception_and_rejects_bad_rule(tiny):
     with pytest.raises(ValueError, match="unknown ReLU rule"):
         with relu_backward_rule(tiny, "gided"):
             pass
+
+
+def test_layer_activations_in_batches_match_one_pass(tiny):
+    from helpers import layer_activations
+    x = torch.randn(7, 3, 8, 8)
+    with capture(tiny, "relu1") as record, torch.no_grad():
+        tiny(x)
+    batched = layer_activations(tiny, x, "relu1", batch_size=3, progress=False)
+    assert batched.shape == record["relu1"].shape and torch.allclose(batched, record["relu1"], atol=1e-6)
+    assert count_hooks(tiny) == 0
