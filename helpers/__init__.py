@@ -17,8 +17,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ExerciseFailed", "verdict", "fast_mode", "seed_everything", "setup", "LayerNotFoundError", "capture",
-    "count_hooks", "features_at", "get_layer", "layer_activations", "layer_names", "relu_backward_rule", "ImageLoadError",
-    "load_image", "to_array", "ModelBundle", "load_model", "filter_grid", "show_filters", "show_heatmap",
-    "show_images", "show_scores", "to_display", "upsample_map", "sample_image", "shapes_image", "style_image",
-    "SHAPES_CLASSES", "ShapesDataset", "make_batch", "make_sample", "live",
+    "count_hooks", "features_at", "get_layer", "layer_activations", "layer_names", "relu_backward_rule",
+    "ImageLoadError", "load_image", "to_array", "ModelBundle", "load_model", "filter_grid", "show_filters",
+    "show_heatmap", "show_images", "show_scores", "to_display", "upsample_map", "sample_image",
+    "shapes_image", "style_image", "SHAPES_CLASSES", "ShapesDataset", "make_batch", "make_sample", "live",
 ]
