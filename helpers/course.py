@@ -44,9 +44,10 @@ def badges(notebook: str) -> str:
 
 def lesson_table() -> str:
     """The README's lesson list: one row per notebook with its badges."""
-    rows = ["| # | Lesson | Open |", "|---|---|---|"]
+    rows = ["| # | Lesson | Workbook | Open |", "|---|---|---|---|"]
     for notebook, title in LESSONS:
-        rows.append(f"| {notebook[:2]} | [{title}](notebooks/{notebook}) | {badges(notebook)} |")
+        rows.append(f"| {notebook[:2]} | [{title}](notebooks/{notebook}) | [student edition](notebooks/student/{notebook}) "
+                    f"| {badges(notebook)} |")
     return "\n".join(rows)
 
 
