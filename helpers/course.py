@@ -46,8 +46,8 @@ def lesson_table() -> str:
     """The README's lesson list: one row per notebook with its badges."""
     rows = ["| # | Lesson | Workbook | Open |", "|---|---|---|---|"]
     for notebook, title in LESSONS:
-        rows.append(f"| {notebook[:2]} | [{title}](notebooks/{notebook}) | [student edition](notebooks/student/{notebook}) "
-                    f"| {badges(notebook)} |")
+        student = f"[student edition](notebooks/student/{notebook})"
+        rows.append(f"| {notebook[:2]} | [{title}](notebooks/{notebook}) | {student} | {badges(notebook)} |")
     return "\n".join(rows)
 
 
