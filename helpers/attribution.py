@@ -9,6 +9,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -71,6 +72,13 @@ def centre_maps(n: int, size: int) -> torch.Tensor:
     r = torch.arange(size, dtype=torch.float32) - (size - 1) / 2
     bump = torch.exp(-(r[:, None] ** 2 + r[None] ** 2) / (2 * (size / 4) ** 2))
     return bump.expand(n, size, size).clone()
+
+
+def centred_disc(masks: np.ndarray) -> np.ndarray:
+    """The baseline segmentation: a disc in the image centre with the masks' mean area."""
+    h, w = masks.shape[-2:]
+    yy, xx = np.mgrid[:h, :w]
+    return np.hypot(yy - (h - 1) / 2, xx - (w - 1) / 2) < np.sqrt(masks.mean() * h * w / np.pi)
 
 
 def score(method: str, maps: torch.Tensor, masks: torch.Tensor, lesson: str) -> dict:

@@ -185,16 +185,10 @@ def check_saliency(student_saliency: Callable, bundle) -> None:
             "backpropagate the logit of each image's own target class (not the softmax), then take |grad|.")
 
 
-def centred_disc(masks: np.ndarray) -> np.ndarray:
-    """The baseline segmentation: a disc in the image centre with the masks' mean area."""
-    h, w = masks.shape[-2:]
-    yy, xx = np.mgrid[:h, :w]
-    return np.hypot(yy - (h - 1) / 2, xx - (w - 1) / 2) < np.sqrt(masks.mean() * h * w / np.pi)
-
-
 def check_saliency_segmentation(student_to_mask: Callable, saliency: torch.Tensor, images: np.ndarray,
                                 masks: torch.Tensor, margin: float = 0.03) -> None:
     """Notebook 04: masks made from saliency maps must beat a centred disc's mean IoU by `margin`."""
+    from .attribution import centred_disc
     truth = masks.numpy().astype(bool)
     disc = centred_disc(truth)
     ious, baseline = [], []

@@ -129,7 +129,6 @@ def show_filters(weight: torch.Tensor, title: str | None = None, ax: plt.Axes | 
     return ax
 
 
-
 def show_scores(scores: dict[str, float], xlabel: str, chance: float | None = None,
                 ax: plt.Axes | None = None, percent: bool = True) -> plt.Axes:
     """Horizontal bars for named scores (first on top), each labelled with its value; a dashed line at

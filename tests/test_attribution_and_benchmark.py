@@ -88,3 +88,10 @@ def test_segmentation_and_saliency_checks_reject_trivial_answers(shapes_bundle):
     checks.check_saliency_segmentation(oracle, saliency, images, batch["masks"])
     with pytest.raises(checks.ExerciseFailed):
         checks.check_saliency(lambda model, x, t: torch.zeros(len(x), 64, 64), shapes_bundle)
+
+
+def test_centred_disc_baseline_has_the_mean_object_area():
+    masks = attribution.evaluation_set(n=30)["masks"].numpy()
+    disc = attribution.centred_disc(masks)
+    assert disc.shape == masks.shape[1:] and disc[32, 32] and not disc[0, 0]
+    assert abs(disc.mean() - masks.mean()) < 0.01
