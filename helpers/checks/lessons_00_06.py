@@ -1,36 +1,12 @@
-"""Exercise check cells: run a student's function on cases with known answers, print a friendly
-verdict with the measured figure, and raise on failure so nbval (and the student) notice.
-"""
+"""Exercise checks for lessons 00–06 (setup, filters, activations, embeddings, attribution)."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 import torch
 
-
-class ExerciseFailed(AssertionError):
-    """A check found a wrong answer; the message says what was measured and what was expected."""
-
-
-def verdict(passed: bool, measured: str, expected: str, hint: str = "") -> None:
-    """Print a ✅ line with the measured figure, or raise ExerciseFailed with it and a hint."""
-    if passed:
-        print(f"✅ Correct: {measured} (expected {expected}).")
-        return
-    message = f"❌ Not yet: {measured}, expected {expected}."
-    if hint:
-        message += f" Hint: {hint}"
-    raise ExerciseFailed(message)
-
-
-def run_student(function: Callable, *args: Any, **kwargs: Any) -> Any:
-    """Call the student's function, turning the student edition's stub into a clear message."""
-    try:
-        return function(*args, **kwargs)
-    except NotImplementedError as error:
-        raise ExerciseFailed(f"✋ {error or 'This exercise is not done yet'}: fill in the function above, "
-                             "run its cell, then run this check again.") from None
+from .core import run_student, verdict
 
 
 def check_top_k(student_top_k: Callable, bundle, image) -> None:
@@ -168,7 +144,7 @@ def check_unit_correlation(student_corr: Callable) -> None:
 
 def check_saliency(student_saliency: Callable, bundle) -> None:
     """Notebook 04: |d score / d x| max over channels, for a batch with one target per image."""
-    from .shapes import make_batch
+    from ..shapes import make_batch
     batch = make_batch(6, seed=11)
     x = bundle.normalize(batch["images"].to(bundle.device))
     targets = batch["labels"]
@@ -188,7 +164,7 @@ def check_saliency(student_saliency: Callable, bundle) -> None:
 def check_saliency_segmentation(student_to_mask: Callable, saliency: torch.Tensor, images: np.ndarray,
                                 masks: torch.Tensor, margin: float = 0.03) -> None:
     """Notebook 04: masks made from saliency maps must beat a centred disc's mean IoU by `margin`."""
-    from .attribution import centred_disc
+    from ..attribution import centred_disc
     truth = masks.numpy().astype(bool)
     disc = centred_disc(truth)
     ious, baseline = [], []
@@ -235,8 +211,8 @@ def check_rank_correlation(student_corr: Callable) -> None:
 
 def check_class_activation_map(student_cam: Callable, bundle) -> None:
     """Notebook 06: the mean of M_c plus the bias must give the model's class score (the CAM identity)."""
-    from .hooks import features_at, get_layer
-    from .shapes import make_batch
+    from ..hooks import features_at, get_layer
+    from ..shapes import make_batch
     batch = make_batch(3, seed=12)
     x = bundle.normalize(batch["images"].to(bundle.device))
     with torch.no_grad():
