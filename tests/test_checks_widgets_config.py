@@ -72,3 +72,15 @@ def test_setup_and_seeds(monkeypatch, capsys):
     monkeypatch.setenv("BINDER_SERVICE_HOST", "x")
     assert config.where_running() == "binder"
     assert config._version_tuple("2.1.0+cu118") == (2, 1, 0) and config._version_tuple("7.7.5") >= (7, 7)
+
+
+def test_no_check_name_is_defined_by_two_lesson_modules():
+    """helpers.checks re-exports every module's check_* by name: a second definition would silently win."""
+    from helpers.checks import _LESSON_MODULES
+    owners = {}
+    for module in _LESSON_MODULES:
+        for name in dir(module):
+            if name.startswith("check_") and getattr(module, name).__module__ == module.__name__:
+                owners.setdefault(name, []).append(module.__name__)
+    assert {name: mods for name, mods in owners.items() if len(mods) > 1} == {}
+    assert all(getattr(checks, name).__module__ == mods[0] for name, mods in owners.items())

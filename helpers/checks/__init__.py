@@ -9,8 +9,13 @@ from . import lessons_00_06, gradient_ascent, adversarial, inversion_and_dream, 
 from .core import ExerciseFailed, run_student, verdict
 
 _LESSON_MODULES = (lessons_00_06, gradient_ascent, adversarial, inversion_and_dream, style, fast_style,)
+_owner: dict[str, str] = {}
 for _module in _LESSON_MODULES:
-    globals().update({name: getattr(_module, name) for name in dir(_module) if name.startswith("check_")})
+    for _name in (n for n in dir(_module) if n.startswith("check_")):
+        if _name in _owner:  # two lessons must not silently share (and overwrite) one check name
+            raise ImportError(f"{_name} is defined in both {_owner[_name]} and {_module.__name__}")
+        _owner[_name] = _module.__name__
+        globals()[_name] = getattr(_module, _name)
 
 __all__ = ["ExerciseFailed", "run_student", "verdict"] + sorted(
     name for name in globals() if name.startswith("check_"))
