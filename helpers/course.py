@@ -20,6 +20,13 @@ LESSONS: list[tuple[str, str]] = [
     ("04_occlusion_and_saliency.ipynb", "Occlusion and gradient saliency, scored against ground truth"),
     ("05_guided_backprop.ipynb", "Guided backprop, deconvnet and sanity checks"),
     ("06_class_activation_maps.ipynb", "Class activation maps: CAM, Grad-CAM, Guided Grad-CAM"),
+    ("07_gradient_ascent.ipynb", "Gradient ascent: images that a neuron or a class wants"),
+    ("08_adversarial_examples.ipynb", "Adversarial examples: fooling images, robustness and defences"),
+    ("09_feature_inversion.ipynb", "Feature inversion: what a layer remembers of an image"),
+    ("10_deepdream.ipynb", "DeepDream: amplifying what a layer sees"),
+    ("11_texture_synthesis.ipynb", "Texture synthesis with Gram matrices"),
+    ("12_style_transfer.ipynb", "Neural style transfer"),
+    ("13_fast_style_networks.ipynb", "Fast feed-forward style networks: instance norm and conditional instance norm"),
 ]
 
 
