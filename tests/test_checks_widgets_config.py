@@ -49,7 +49,8 @@ def test_count_relus_check(tiny):
         checks.check_count_relus(lambda m: len(list(m.children())), {"tiny": tiny})
 
 
-def test_live_draws_with_defaults_and_on_change():
+def test_live_draws_with_defaults_and_on_change(monkeypatch):
+    monkeypatch.delenv("CNNVIZ_HEADLESS", raising=False)
     calls = []
     slider = widgets.IntSlider(value=3, min=0, max=5)
     box = helpers.live(lambda n: calls.append(n), n=slider)
@@ -57,6 +58,15 @@ def test_live_draws_with_defaults_and_on_change():
     assert slider.continuous_update is False
     slider.value = 4
     assert calls == [3, 4] and isinstance(box, widgets.VBox)
+
+
+def test_live_headless_draws_the_default_figure_only(monkeypatch):
+    monkeypatch.setenv("CNNVIZ_HEADLESS", "1")
+    calls = []
+    slider = widgets.IntSlider(value=2, min=0, max=5)
+    assert helpers.live(lambda n: calls.append(n), n=slider) is None
+    slider.value = 5
+    assert calls == [2], "headless: one default drawing, no slider wiring"
 
 
 def test_setup_and_seeds(monkeypatch, capsys):
