@@ -1,4 +1,5 @@
-"""Shared fixtures: a network that refuses every connection, and small models for hook tests."""
+"""Shared fixtures: a network that refuses every connection, small models for hook tests, and the driver
+that runs an exercise check on a right answer and on wrong ones."""
 from __future__ import annotations
 
 import socket
@@ -8,6 +9,7 @@ import torch
 from torch import nn
 
 import helpers
+from helpers.checks import ExerciseFailed
 
 
 @pytest.fixture
@@ -46,3 +48,16 @@ class TinyNet(nn.Module):
 @pytest.fixture
 def tiny():
     return TinyNet().eval()
+
+
+@pytest.fixture
+def right_and_wrong(capsys):
+    """`right_and_wrong(run, right, wrongs, *args)`: the check `run(answer, *args)` must print ✅ for
+    the right answer and raise ExerciseFailed for every wrong one."""
+    def check(run, right, wrongs, *args):
+        run(right, *args)
+        assert "✅" in capsys.readouterr().out
+        for wrong in wrongs:
+            with pytest.raises(ExerciseFailed):
+                run(wrong, *args)
+    return check

@@ -37,13 +37,9 @@ CASES = {
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_check_accepts_right_and_rejects_wrong(name, shapes_bundle, capsys):
+def test_check_accepts_right_and_rejects_wrong(name, shapes_bundle, right_and_wrong):
     run, right, wrongs = CASES[name]
-    run(right, shapes_bundle)
-    assert "✅" in capsys.readouterr().out
-    for wrong in wrongs:
-        with pytest.raises(checks.ExerciseFailed):
-            run(wrong, shapes_bundle)
+    right_and_wrong(run, right, wrongs, shapes_bundle)
 
 
 def test_fgsm_check_explains_the_stub(shapes_bundle):

@@ -49,12 +49,9 @@ CASES = {
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_check_accepts_right_and_rejects_wrong(name, capsys):
+def test_check_accepts_right_and_rejects_wrong(name, right_and_wrong):
     run, right, wrong = CASES[name]
-    run(right)
-    assert "✅" in capsys.readouterr().out
-    with pytest.raises(checks.ExerciseFailed):
-        run(wrong)
+    right_and_wrong(run, right, [wrong])
 
 
 def test_stub_gives_a_clear_message():
