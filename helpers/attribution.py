@@ -1,5 +1,5 @@
-"""Score attribution maps against the shapes dataset's ground truth, next to trivial baselines, in one
-table that lessons 04–06 each add their methods to.
+"""Score attribution maps against ground truth, next to trivial baselines: the shapes dataset's masks (one
+table that lessons 04–06 each add their methods to) and the hand-drawn boxes of the bundled photos.
 
 The maps themselves are computed in the lessons; this module only scores and records them.
 """
@@ -16,12 +16,49 @@ import torch.nn.functional as F
 EVAL_SEED = 606  # the shared evaluation set: the same images in every lesson
 EVAL_SIZE = 200
 TABLE_FILE = Path("results") / "attribution_scores.json"  # relative to the notebooks' folder
+PHOTO_TABLE_FILE = Path("results") / "attribution_scores_photos.json"  # the same, on the boxed photos
+MAX_BOX_AREA = 0.8  # a box that fills the frame says nothing about localisation: such objects are left out
 
 
 def evaluation_set(n: int = EVAL_SIZE, seed: int = EVAL_SEED) -> dict[str, torch.Tensor]:
     """The images every attribution method is scored on (with labels, masks and boxes)."""
     from .shapes import make_batch
     return make_batch(n, seed)
+
+
+def photo_evaluation_set(bundle, size: int | None = None, offsets: tuple[float, ...] = (0.5,),
+                         flips: bool = False) -> dict:
+    """The boxed bundled photos (data/photo_boxes.json) as `bundle` sees them, one entry per object and
+    view: square crops at each offset along the longer side (0.5 = the centre crop) and, with `flips`,
+    their mirror images, so that objects do not always sit where a centre-bias baseline looks.
+
+    Returns normalized images (N×3×S×S on the bundle's device), box masks (N×S×S), the target class (the
+    object's highest-scoring ImageNet class in that view) and names; objects whose box covers more than
+    MAX_BOX_AREA of the frame, or that a crop cuts to under half, are listed under 'skipped'."""
+    from .boxes import boxed_photos, photo_crop, photo_objects
+    size = size or bundle.input_size
+    images, masks, targets, names, skipped = [], [], [], [], []
+    for photo in boxed_photos():
+        full = {o.name: o.mask(size).float().sum() for o in photo_objects(photo, size, 0.5)}
+        for offset in dict.fromkeys(offsets):  # a square photo gives the same crop at every offset
+            x = bundle.preprocess(photo_crop(photo, size, offset), size=size)
+            for flip in (False, True) if flips else (False,):
+                view = x.flip(-1) if flip else x
+                with torch.no_grad():
+                    logits = bundle.model(view)[0]
+                label = f"{photo} @{offset:g}{' flipped' if flip else ''}"
+                for obj in photo_objects(photo, size, offset):
+                    mask = obj.mask(size).flip(-1) if flip else obj.mask(size)
+                    if mask.float().mean() > MAX_BOX_AREA or mask.float().sum() < 0.5 * full.get(obj.name, 0):
+                        skipped.append(f"{label}: {obj.name}")
+                        continue
+                    candidates = [bundle.class_names.index(c) for c in obj.classes]
+                    images.append(view[0])
+                    masks.append(mask)
+                    targets.append(max(candidates, key=lambda i: logits[i].item()))
+                    names.append(f"{label}: {obj.name}")
+    return {"images": torch.stack(images), "masks": torch.stack(masks), "targets": torch.tensor(targets),
+            "names": names, "skipped": sorted(set(skipped))}
 
 
 def _fit(maps: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:

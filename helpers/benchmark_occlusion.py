@@ -2,9 +2,9 @@
 
 `python -m helpers.benchmark_occlusion` runs the `occlusion_map` function defined in
 notebooks/04_occlusion_and_saliency.ipynb (read from the notebook, so the lesson's code is what is
-timed) on a 224² image with SqueezeNet 1.1 (random weights: the cost does not depend on them), a 15×15
-patch and stride 8: 729 forward passes, for several batch sizes (batch 1 is the one-image-at-a-time
-loop). The bound is forward FLOPs × passes ÷ the FLOP/s of a large matrix multiply measured here.
+timed) on a 224² image with the course's default network, EfficientNet-Lite0 (`--model squeezenet1_1:random`
+for CS231n's SqueezeNet; the cost does not depend on the weights), a 15×15 patch and stride 8: 729
+forward passes, for several batch sizes (batch 1 is the one-image-at-a-time loop). The bound is forward FLOPs × passes ÷ the FLOP/s of a large matrix multiply measured here.
 """
 from __future__ import annotations
 
@@ -78,18 +78,18 @@ def main(argv: list[str] | None = None) -> None:
                         help="batch sizes to time; 1 is the one-image-at-a-time loop")
     parser.add_argument("--repeats", type=int, default=2, help="best of this many runs per batch size")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--model", default="efficientnet_lite0", help="a helpers.load_model name")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    from torchvision.models import squeezenet1_1
-    torch.manual_seed(0)
-    model = squeezenet1_1(weights=None).eval()
+    from .models import load_model
+    model = load_model(args.model, device="cpu", env_override=False).model
     occlusion_map = lesson_function()
     x = torch.randn(1, 3, 224, 224)
     passes = ((224 - 15) // 8 + 1) ** 2
     flops = forward_flops(model, x) * (passes + 1)
     peak = matmul_flops_per_second()
     bound = flops / peak
-    print(f"SqueezeNet 1.1, 224², patch 15, stride 8: {passes} occluded passes + 1, {flops / 1e9:.0f} GFLOP; "
+    print(f"{args.model}, 224², patch 15, stride 8: {passes} occluded passes + 1, {flops / 1e9:.0f} GFLOP; "
           f"{args.threads} threads; matmul {peak / 1e9:.0f} GFLOP/s → bound {bound:.2f} s")
     times = {}
     for batch_size in args.batch_sizes:

@@ -136,54 +136,82 @@ def features_at(model: nn.Module, x: torch.Tensor, layers: str | Sequence[str]) 
 
 # ----------------------------------------------------------------------------- ReLU backward rules
 class _RuleReLU(torch.autograd.Function):
-    """ReLU forward; backward by the chosen rule instead of the true gradient."""
+    """A rectifier's forward (ReLU, or ReLU6 with `upper=6`); backward by the chosen rule instead of the
+    true gradient."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, rule: str) -> torch.Tensor:
-        ctx.rule = rule
+    def forward(ctx, x: torch.Tensor, rule: str, upper: float) -> torch.Tensor:
+        ctx.rule, ctx.upper = rule, upper
         ctx.save_for_backward(x)
-        return x.clamp(min=0)
+        return x.clamp(0, upper)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
         (x,) = ctx.saved_tensors
-        if ctx.rule == "deconvnet":  # pass only positive signals back, ignoring the forward input
-            return grad.clamp(min=0), None
-        return grad.clamp(min=0) * (x > 0).to(grad.dtype), None  # guided: both conditions
+        if ctx.rule == "deconvnet":  # pass only positive signals back, ignoring the forward input entirely
+            return grad.clamp(min=0), None, None
+        passes = (x > 0) & (x < ctx.upper)  # where the rectifier's own derivative is 1
+        return grad.clamp(min=0) * passes.to(grad.dtype), None, None  # guided: both conditions
 
 
 class _RuleReLUModule(nn.Module):
-    def __init__(self, rule: str):
+    def __init__(self, rule: str, upper: float):
         super().__init__()
-        self.rule = rule
+        self.rule, self.upper = rule, upper
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return _RuleReLU.apply(x, self.rule)
+        return _RuleReLU.apply(x, self.rule, self.upper)
 
 
 RELU_RULES = ("guided", "deconvnet")
+# Activations whose backward rule guided backprop and the deconvnet do not define: a model with any of
+# them is refused rather than given maps that silently mix true gradients and modified ones.
+UNSUPPORTED_ACTIVATIONS = (nn.LeakyReLU, nn.PReLU, nn.RReLU, nn.ELU, nn.CELU, nn.SELU, nn.GELU, nn.SiLU,
+                           nn.Mish, nn.Hardswish, nn.Hardsigmoid, nn.Softplus, nn.Hardtanh)
+
+
+def _rectifier_cap(module: nn.Module) -> float | None:
+    """The upper cap of a rectifier module (inf for nn.ReLU, 6 for nn.ReLU6), or None for other modules."""
+    if isinstance(module, nn.ReLU):
+        return float("inf")
+    if isinstance(module, nn.ReLU6):
+        return 6.0
+    return None
 
 
 @contextmanager
 def relu_backward_rule(model: nn.Module, rule: str) -> Iterator[nn.Module]:
-    """Inside the block, every nn.ReLU of `model` passes gradients backward by `rule`
-    ('guided' or 'deconvnet'); the original modules are put back on exit, even after an error."""
+    """Inside the block, every nn.ReLU and nn.ReLU6 of `model` passes gradients backward by `rule`
+    ('guided' or 'deconvnet'); the original modules are put back on exit, even after an error.
+
+    Guided: the true gradient (f'(x) = 1 only where 0 < x, and x < 6 for ReLU6) times the positive part of
+    the incoming signal. Deconvnet: the positive part of the incoming signal, whatever the forward input.
+    Models with other activations (SiLU, GELU, LeakyReLU, …) are refused with an error naming them.
+    """
     if rule not in RELU_RULES:
         raise ValueError(f"unknown ReLU rule {rule!r}; choose one of {', '.join(RELU_RULES)}")
-    swapped: list[tuple[nn.Module, str, nn.Module]] = []
-    for parent in model.modules():
+    swapped: list[tuple[nn.Module, str, nn.Module, float]] = []
+    others: list[str] = []
+    for parent_name, parent in model.named_modules():
         for child_name, child in parent.named_children():
-            if isinstance(child, nn.ReLU):
-                swapped.append((parent, child_name, child))
+            cap = _rectifier_cap(child)
+            if cap is not None:
+                swapped.append((parent, child_name, child, cap))
+            elif isinstance(child, UNSUPPORTED_ACTIVATIONS):
+                others.append(f"{parent_name + '.' if parent_name else ''}{child_name} ({type(child).__name__})")
+    if others:
+        raise ValueError(f"the {rule} rule is defined for rectifiers (nn.ReLU, nn.ReLU6); this model also has "
+                         f"{len(others)} other activation module(s), e.g. {', '.join(others[:3])}, whose "
+                         "gradients would pass unchanged and mix with the rule's. Use a ReLU or ReLU6 network.")
     if not swapped:
-        raise ValueError("this model has no nn.ReLU modules (it may call ReLU functionally), so its "
-                         "backward rule cannot be changed by swapping modules")
+        raise ValueError("this model has no nn.ReLU or nn.ReLU6 modules (it may call ReLU functionally), so "
+                         "its backward rule cannot be changed by swapping modules")
     try:
-        for parent, child_name, _ in swapped:
-            setattr(parent, child_name, _RuleReLUModule(rule))
+        for parent, child_name, _, cap in swapped:
+            setattr(parent, child_name, _RuleReLUModule(rule, cap))
         yield model
     finally:
-        for parent, child_name, original in swapped:
+        for parent, child_name, original, _ in swapped:
             setattr(parent, child_name, original)
 
 

@@ -12,7 +12,7 @@ from typing import Union
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 ImageLike = Union[str, Path, Image.Image, np.ndarray, torch.Tensor]
 
@@ -69,7 +69,7 @@ def _decode(file, name: str) -> Image.Image:
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         raise ImageLoadError(
             f"{name} is not an image that can be read (PNG, JPEG, GIF, BMP, TIFF, WebP work): {error}") from error
-    return image
+    return ImageOps.exif_transpose(image)  # a phone photo stored sideways comes out the way it was taken
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
@@ -108,6 +108,9 @@ def _from_array(array: np.ndarray) -> Image.Image:
         a = a[..., 0]
     if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (3, 4)):
         raise ImageLoadError(f"an array image must be H×W, H×W×3 or H×W×4; got shape {a.shape}")
+    if np.issubdtype(a.dtype, np.floating) and not np.isfinite(a).all():
+        raise ImageLoadError(f"this image holds {int((~np.isfinite(a)).sum())} NaN or infinite values; "
+                             "fix or mask them (e.g. np.nan_to_num) before loading it as an image")
     if a.dtype == bool:
         a = a.astype(np.uint8) * 255
     elif a.dtype == np.uint16 or (np.issubdtype(a.dtype, np.integer) and a.max(initial=0) > 255):

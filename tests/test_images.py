@@ -59,3 +59,25 @@ def test_bad_inputs_say_what_to_do(tmp_path):
 def test_url_offline_gives_clear_error(no_network):
     with pytest.raises(ImageLoadError, match="Offline"):
         load_image("https://example.org/cat.jpg")
+
+
+def test_nan_images_are_refused():
+    array = np.full((4, 4, 3), 0.5, np.float32)
+    array[1, 2, 0] = np.nan
+    with pytest.raises(ImageLoadError, match="1 NaN"):
+        load_image(array)
+    with pytest.raises(ImageLoadError, match="NaN"):
+        load_image(torch.from_numpy(array).permute(2, 0, 1))
+
+
+def test_phone_photo_rotated_by_exif_comes_out_upright(tmp_path):
+    from PIL import Image
+    stored = Image.new("RGB", (40, 20), (0, 0, 255))  # stored landscape, red strip on the left
+    stored.paste((255, 0, 0), (0, 0, 10, 20))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90° clockwise to display
+    stored.save(tmp_path / "phone.jpg", exif=exif.tobytes())
+    image = load_image(tmp_path / "phone.jpg")
+    assert image.size == (20, 40)  # shown portrait, as taken
+    top = np.asarray(image)[:5].mean(axis=(0, 1))
+    assert top[0] > 200 and top[2] < 60  # the red strip is now at the top

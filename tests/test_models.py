@@ -32,14 +32,12 @@ def test_env_variable_overrides_setting(monkeypatch):
         load_model("shape", env_override=False)
 
 
-def test_auto_falls_back_to_shapes_offline(no_network, monkeypatch, tmp_path, capsys):
-    monkeypatch.delenv("CNNVIZ_MODEL", raising=False)
+def test_downloaded_models_offline_say_what_to_do(no_network, monkeypatch, tmp_path):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))  # an empty cache: the weights are not there
     assert not weights_cached("squeezenet1_1")
-    bundle = load_model("auto")
-    assert bundle.name == "shapes"
-    notice = capsys.readouterr().out.strip().splitlines()
-    assert len(notice) == 1 and "shapes model" in notice[0]
+    with pytest.raises(OSError, match="helpers.prefetch squeezenet1_1"):
+        load_model("squeezenet1_1", env_override=False)
+    assert load_model("auto", env_override=False).name == "efficientnet_lite0"  # needs no download
 
 
 def test_preprocess_deprocess_round_trip(shapes_bundle):

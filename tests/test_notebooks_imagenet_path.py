@@ -1,5 +1,6 @@
-"""Run every lesson once with an ImageNet architecture and random weights in fast mode, so the online
-code path cannot silently break (nbval runs them with the shapes model)."""
+"""Run every lesson on ImageNet networks in fast mode (nbval runs them with the shapes model): on the
+trained EfficientNet-Lite0, where each lesson asserts its claims on real photos, and on SqueezeNet's
+architecture with random weights, so the torchvision code path cannot silently break offline."""
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,8 @@ from helpers.paths import REPO_ROOT
 from helpers.timing import run_notebook
 
 
+@pytest.mark.parametrize("model", ["efficientnet_lite0", "squeezenet1_1:random"])
 @pytest.mark.parametrize("notebook", [name for name, _ in course.LESSONS])
-def test_notebook_runs_on_imagenet_architecture(notebook):
-    result = run_notebook(REPO_ROOT / "notebooks" / notebook,
-                          env={"CNNVIZ_MODEL": "squeezenet1_1:random", "CNNVIZ_FAST": "1"})
+def test_notebook_runs_on_imagenet_network(notebook, model):
+    result = run_notebook(REPO_ROOT / "notebooks" / notebook, env={"CNNVIZ_MODEL": model, "CNNVIZ_FAST": "1"})
     assert result["seconds"] > 0 and result["peak_mb"] > 50
