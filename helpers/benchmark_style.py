@@ -17,9 +17,9 @@ import torch
 
 from .images import to_array
 from .samples import sample_image, style_image
-from .shapes_model import MEAN, STD, load_shapes_model
+from .models import load_model
 from .style_net import SHIPPED, count_parameters, load_style_net
-from .train_style import STYLE_LAYERS, PerceptualLoss
+from .train_style import PerceptualLoss
 
 
 def frames_per_second(net, x: torch.Tensor, frames: int = 10, repeats: int = 3, style=None) -> float:
@@ -68,17 +68,17 @@ def main(argv: list[str] | None = None) -> None:
         fps[which] = frames_per_second(net, x, args.frames, args.repeats, 0 if which == "conditional" else None)
         print(f"style network ({which} norm, {count_parameters(net):,} parameters): {fps[which]:6.1f} frames/s")
     _, card = load_style_net("instance")
-    loss_net, _ = load_shapes_model()
-    for p in loss_net.parameters():
+    loss = load_model(card["loss_network"], device="cpu", env_override=False)
+    for p in loss.model.parameters():
         p.requires_grad_(False)
-    mean, std = torch.tensor(MEAN).view(1, 3, 1, 1), torch.tensor(STD).view(1, 3, 1, 1)
     style = torch.from_numpy(to_array(style_image(card["styles"][0], card["style_image_size"]))).permute(2, 0, 1)[None]
-    criterion = PerceptualLoss(loss_net, lambda t: (t - mean) / std, style, STYLE_LAYERS)
+    criterion = PerceptualLoss(loss.model, loss.normalize, style, card["style_layers"], card["content_layer"])
     optimize_image(criterion, x, 2, card["style_weight"], card["tv_weight"])  # warm-up
     start = time.perf_counter()
     optimize_image(criterion, x, args.iterations, card["style_weight"], card["tv_weight"])
     seconds = time.perf_counter() - start
-    print(f"per-image optimization ({args.iterations} Adam steps, shapes loss network): {seconds:6.1f} s per image "
+    print(f"per-image optimization ({args.iterations} Adam steps, {card['loss_network']} loss network): "
+          f"{seconds:6.1f} s per image "
           f"= {1 / seconds:.3f} frames/s")
     print(f"speed-up of the instance-norm network: {fps['instance'] * seconds:,.0f}×")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import torch
 from torch import nn
@@ -135,12 +135,25 @@ def features_at(model: nn.Module, x: torch.Tensor, layers: str | Sequence[str]) 
 
 
 # ----------------------------------------------------------------------------- ReLU backward rules
+BackwardRule = Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]
+
+
+def _guided(grad: torch.Tensor, x: torch.Tensor, upper: float) -> torch.Tensor:
+    """Guided backprop: the true gradient (slope 1 where 0 < x < upper) times the positive part of the signal."""
+    return grad.clamp(min=0) * ((x > 0) & (x < upper)).to(grad.dtype)
+
+
+def _deconvnet(grad: torch.Tensor, x: torch.Tensor, upper: float) -> torch.Tensor:
+    """Deconvnet: the positive part of the backward signal, whatever the forward input was."""
+    return grad.clamp(min=0)
+
+
 class _RuleReLU(torch.autograd.Function):
-    """A rectifier's forward (ReLU, or ReLU6 with `upper=6`); backward by the chosen rule instead of the
-    true gradient."""
+    """A rectifier's forward (ReLU, or ReLU6 with `upper=6`); backward by `rule(grad, x, upper)` instead of
+    the true gradient."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, rule: str, upper: float) -> torch.Tensor:
+    def forward(ctx, x: torch.Tensor, rule: BackwardRule, upper: float) -> torch.Tensor:
         ctx.rule, ctx.upper = rule, upper
         ctx.save_for_backward(x)
         return x.clamp(0, upper)
@@ -148,14 +161,15 @@ class _RuleReLU(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
         (x,) = ctx.saved_tensors
-        if ctx.rule == "deconvnet":  # pass only positive signals back, ignoring the forward input entirely
-            return grad.clamp(min=0), None, None
-        passes = (x > 0) & (x < ctx.upper)  # where the rectifier's own derivative is 1
-        return grad.clamp(min=0) * passes.to(grad.dtype), None, None  # guided: both conditions
+        out = ctx.rule(grad, x, ctx.upper)
+        if not isinstance(out, torch.Tensor) or out.shape != grad.shape:
+            raise ValueError(f"a backward rule must return a tensor shaped like its grad_output {tuple(grad.shape)}, "
+                             f"got {type(out).__name__} {tuple(getattr(out, 'shape', ()))}")
+        return out.to(grad.dtype), None, None
 
 
 class _RuleReLUModule(nn.Module):
-    def __init__(self, rule: str, upper: float):
+    def __init__(self, rule: BackwardRule, upper: float):
         super().__init__()
         self.rule, self.upper = rule, upper
 
@@ -163,7 +177,7 @@ class _RuleReLUModule(nn.Module):
         return _RuleReLU.apply(x, self.rule, self.upper)
 
 
-RELU_RULES = ("guided", "deconvnet")
+RELU_RULES = {"guided": _guided, "deconvnet": _deconvnet}
 # Activations whose backward rule guided backprop and the deconvnet do not define: a model with any of
 # them is refused rather than given maps that silently mix true gradients and modified ones.
 UNSUPPORTED_ACTIVATIONS = (nn.LeakyReLU, nn.PReLU, nn.RReLU, nn.ELU, nn.CELU, nn.SELU, nn.GELU, nn.SiLU,
@@ -180,16 +194,22 @@ def _rectifier_cap(module: nn.Module) -> float | None:
 
 
 @contextmanager
-def relu_backward_rule(model: nn.Module, rule: str) -> Iterator[nn.Module]:
-    """Inside the block, every nn.ReLU and nn.ReLU6 of `model` passes gradients backward by `rule`
-    ('guided' or 'deconvnet'); the original modules are put back on exit, even after an error.
+def relu_backward_rule(model: nn.Module, rule: str | BackwardRule) -> Iterator[nn.Module]:
+    """Inside the block, every nn.ReLU and nn.ReLU6 of `model` passes gradients backward by `rule`; the
+    original modules are put back on exit, even after an error. This helper only swaps the modules.
 
-    Guided: the true gradient (f'(x) = 1 only where 0 < x, and x < 6 for ReLU6) times the positive part of
-    the incoming signal. Deconvnet: the positive part of the incoming signal, whatever the forward input.
-    Models with other activations (SiLU, GELU, LeakyReLU, …) are refused with an error naming them.
+    `rule(grad_output, forward_input, upper)` returns what the rectifier passes back (`upper` is its cap:
+    inf for ReLU, 6 for ReLU6); lessons pass their own function. The names 'guided' (the true gradient,
+    slope 1 where 0 < x < upper, times the positive part of the signal) and 'deconvnet' (the positive part
+    of the signal) are built in. Models with other activations (SiLU, GELU, LeakyReLU, …) are refused.
     """
-    if rule not in RELU_RULES:
-        raise ValueError(f"unknown ReLU rule {rule!r}; choose one of {', '.join(RELU_RULES)}")
+    if isinstance(rule, str):
+        if rule not in RELU_RULES:
+            raise ValueError(f"unknown ReLU rule {rule!r}; choose one of {', '.join(RELU_RULES)}, or pass a function "
+                             "rule(grad_output, forward_input, upper)")
+        rule = RELU_RULES[rule]
+    elif not callable(rule):
+        raise TypeError(f"rule must be a name or a function rule(grad_output, forward_input, upper), not {rule!r}")
     swapped: list[tuple[nn.Module, str, nn.Module, float]] = []
     others: list[str] = []
     for parent_name, parent in model.named_modules():
@@ -200,7 +220,7 @@ def relu_backward_rule(model: nn.Module, rule: str) -> Iterator[nn.Module]:
             elif isinstance(child, UNSUPPORTED_ACTIVATIONS):
                 others.append(f"{parent_name + '.' if parent_name else ''}{child_name} ({type(child).__name__})")
     if others:
-        raise ValueError(f"the {rule} rule is defined for rectifiers (nn.ReLU, nn.ReLU6); this model also has "
+        raise ValueError(f"backward rules are defined for rectifiers (nn.ReLU, nn.ReLU6); this model also has "
                          f"{len(others)} other activation module(s), e.g. {', '.join(others[:3])}, whose "
                          "gradients would pass unchanged and mix with the rule's. Use a ReLU or ReLU6 network.")
     if not swapped:

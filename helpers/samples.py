@@ -82,13 +82,17 @@ def _voronoi(size: int, seed: int) -> np.ndarray:
 
 
 def _swirls(size: int, seed: int) -> np.ndarray:
-    """Flowing colour bands bent around a few vortices, in the spirit of an expressionist sky."""
+    """Flowing colour bands bent around a few vortices, in the spirit of an expressionist sky.
+
+    Each vortex rotates the plane around its centre by an angle that fades with distance (a swirl
+    distortion), so the bands bend smoothly and never break."""
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:size, 0:size] / size
-    phase = 6 * xx + 3 * yy
     for cx, cy, strength in rng.uniform([0, 0, 2], [1, 1, 6], (4, 3)):
-        r = np.hypot(xx - cx, yy - cy) + 0.05
-        phase += strength * np.arctan2(yy - cy, xx - cx) * np.exp(-r * 4)
+        dx, dy = xx - cx, yy - cy
+        angle = strength * np.exp(-np.hypot(dx, dy) * 4)
+        xx, yy = cx + dx * np.cos(angle) - dy * np.sin(angle), cy + dx * np.sin(angle) + dy * np.cos(angle)
+    phase = 6 * xx + 3 * yy
     palette = np.array([[0.05, 0.15, 0.45], [0.2, 0.45, 0.85], [0.95, 0.85, 0.3], [0.1, 0.3, 0.6]])
     t = (np.sin(phase * 2.2) + 1) / 2 * (len(palette) - 1)
     low = np.floor(t).astype(int)

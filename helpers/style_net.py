@@ -29,6 +29,10 @@ DEFAULT_WIDTHS = (8, 16, 32)
 DEFAULT_BLOCKS = 3
 # The checkpoints shipped in data/ (each a .pt of weights beside a .json card with the same stem).
 SHIPPED = {"instance": "style_net_instance", "batch": "style_net_batch", "conditional": "style_net_conditional"}
+# The shipped networks come in two sets, one per loss network they were trained with; the default set has
+# the plain names above, the other adds its loss network's name (style_net_instance_shapes.pt).
+DEFAULT_LOSS_NETWORK = "efficientnet_lite0"
+LOSS_NETWORKS = ("efficientnet_lite0", "shapes")
 
 
 class ConditionalInstanceNorm2d(nn.Module):
@@ -181,16 +185,28 @@ def save_style_net(net: TransformNet, path: str | Path, card: dict) -> dict:
     return card
 
 
-def checkpoint_path(name_or_path: str | Path) -> Path:
-    """A shipped checkpoint's name ('instance', 'batch', 'conditional') or a path to a .pt file."""
+def checkpoint_name(which: str, loss_network: str = DEFAULT_LOSS_NETWORK) -> str:
+    """File name (without .pt) of a shipped network: 'style_net_instance' or 'style_net_instance_shapes'."""
+    if which not in SHIPPED:
+        raise ValueError(f"no shipped style network {which!r}; choose one of {', '.join(SHIPPED)}")
+    if loss_network not in LOSS_NETWORKS:
+        raise ValueError(f"no shipped style networks for loss network {loss_network!r}; "
+                         f"choose one of {', '.join(LOSS_NETWORKS)}")
+    return SHIPPED[which] + ("" if loss_network == DEFAULT_LOSS_NETWORK else f"_{loss_network}")
+
+
+def checkpoint_path(name_or_path: str | Path, loss_network: str = DEFAULT_LOSS_NETWORK) -> Path:
+    """A shipped checkpoint ('instance', 'batch', 'conditional', trained with `loss_network`) or a .pt path."""
     if isinstance(name_or_path, str) and name_or_path in SHIPPED:
-        return data_dir() / f"{SHIPPED[name_or_path]}.pt"
+        return data_dir() / f"{checkpoint_name(name_or_path, loss_network)}.pt"
     return Path(name_or_path)
 
 
-def load_style_net(name_or_path: str | Path = "instance") -> tuple[TransformNet, dict]:
-    """Load a style network (eval mode, CPU) and its card (styles, loss network, sizes, steps, losses, …)."""
-    path = checkpoint_path(name_or_path)
+def load_style_net(name_or_path: str | Path = "instance",
+                   loss_network: str = DEFAULT_LOSS_NETWORK) -> tuple[TransformNet, dict]:
+    """Load a style network (eval mode, CPU) and its card (styles, loss network, sizes, steps, losses, …):
+    a shipped one by name, trained with `loss_network` ('efficientnet_lite0' or 'shapes'), or a path."""
+    path = checkpoint_path(name_or_path, loss_network)
     if not path.is_file():
         raise FileNotFoundError(
             f"style network checkpoint not found at {path}. The shipped ones are {', '.join(SHIPPED)} "

@@ -1,7 +1,7 @@
 """Run notebooks top to bottom in fresh kernels and report each one's wall time and peak memory.
 
 `python -m helpers.timing notebooks/*.ipynb [--model shapes] [--fast]`; lessons report their runtime
-budget (≤ 60 s offline, ≤ 180 s with SqueezeNet, ≤ 1.5 GB) with the figures it prints.
+budget (≤ 60 s with the shapes model, ≤ 120 s with the ImageNet network, ≤ 1.5 GB) with the figures it prints.
 """
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def run_notebook(path: Path, env: dict[str, str] | None = None, timeout: int = 6
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("notebooks", nargs="+", type=Path)
-    parser.add_argument("--model", help="set CNNVIZ_MODEL for the run (e.g. shapes, squeezenet1_1)")
+    parser.add_argument("--model", help="set CNNVIZ_MODEL for the run (e.g. shapes, efficientnet_lite0)")
     parser.add_argument("--fast", action="store_true", help="set CNNVIZ_FAST=1 (the tests' fast mode)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)

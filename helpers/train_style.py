@@ -6,13 +6,14 @@
 - `style_net_batch`: batch norm, the same style (for the instance-vs-batch-norm comparison);
 - `style_net_conditional`: conditional instance norm, three styles in one network.
 
-The loss network is the course's shapes CNN (offline, always available); the perceptual loss is content
-(one layer's features) + style (Gram matrices at several layers) + total variation, each term relative to
-its target's size so the weights carry over between loss networks. The training photos are the offline
-sample photos and textures (not `chelsea`, kept for testing), with random crops and flips. Each
+The loss network is a frozen classifier that works offline: `--loss-network efficientnet_lite0` (the
+default; ImageNet-trained) or `shapes` (the course's shapes CNN; its networks are saved as
+`style_net_*_shapes.pt`). The perceptual loss is content (one layer's features) + style (Gram matrices at
+several layers) + total variation, each term relative to its target's size. The training photos are the
+offline sample photos and textures (not `chelsea`, kept for testing), with random crops and flips. Each
 checkpoint gets a .json card: loss network and layers, styles, sizes, steps, losses, seconds.
-`--which instance` trains one of them; `--help` lists the knobs (the defaults reproduce data/). On one
-thread of a busy 2-core CPU the three took about 6, 8 and 15 minutes (each card records its time).
+`--which instance` trains one of them; `--help` lists the knobs (the defaults reproduce data/; each card
+records its own training time).
 """
 from __future__ import annotations
 
@@ -32,16 +33,21 @@ from .hooks import features_at
 from .images import to_array
 from .paths import REPO_ROOT
 from .samples import sample_image, style_image
-from .shapes_model import MEAN, STD, load_shapes_model
-from .style_net import DEFAULT_BLOCKS, DEFAULT_WIDTHS, SHIPPED, TransformNet, count_parameters, save_style_net
+from .style_net import (DEFAULT_BLOCKS, DEFAULT_LOSS_NETWORK, DEFAULT_WIDTHS, TransformNet, checkpoint_name,
+                        count_parameters, save_style_net)
 
 TRAIN_IMAGES = ("coffee", "astronaut", "rocket", "motorcycle", "hubble", "china", "flower", "brick", "grass", "gravel")
 HELD_OUT = "chelsea"  # never seen in training: lessons test the networks on it
-# "pixels" is the network's input itself: its Gram matrix holds the colour statistics, which the shapes
-# CNN (trained to ignore colour) barely encodes.
-STYLE_LAYERS = ("pixels", "features.relu1", "features.relu2", "features.relu3", "features.relu4")
-STYLE_LAYER_WEIGHTS = (1.0, 1.0, 1.0, 1.0, 1.0)
-CONTENT_LAYER = "features.relu2"
+# Per loss network: style layers, content layer and the style weight (content weight 1). "pixels" is the
+# network's input itself: its Gram matrix holds the colour statistics, which the shapes CNN (trained to
+# ignore colour) barely encodes. EfficientNet-Lite0: the stem and the outputs of stages 1–3 (112² to 28² at
+# 224²) for style, stage 3 for content; with the shapes CNN's weight (3) the style swamped the content.
+LOSS_SETUPS = {
+    "shapes": (("pixels", "features.relu1", "features.relu2", "features.relu3", "features.relu4"),
+               "features.relu2", 3.0),
+    "efficientnet_lite0": (("features.0", "features.1", "features.2", "features.3"), "features.3", 1.0),
+}
+STYLE_LAYERS, CONTENT_LAYER, _ = LOSS_SETUPS["shapes"]
 RECIPES = {  # norm, styles
     "instance": ("instance", ("voronoi",)),
     "batch": ("batch", ("voronoi",)),
@@ -93,9 +99,10 @@ class PerceptualLoss:
     """
 
     def __init__(self, model, normalize, style_images: torch.Tensor, style_layers=STYLE_LAYERS,
-                 content_layer=CONTENT_LAYER, layer_weights=STYLE_LAYER_WEIGHTS):
+                 content_layer=CONTENT_LAYER, layer_weights=None):
         self.model, self.normalize = model, normalize
-        self.style_layers, self.content_layer, self.layer_weights = list(style_layers), content_layer, layer_weights
+        self.style_layers, self.content_layer = list(style_layers), content_layer
+        self.layer_weights = layer_weights or [1.0] * len(self.style_layers)
         self.layers = list(dict.fromkeys(self.style_layers + [content_layer]))
         with torch.no_grad():  # one Gram target per style image and layer: S×C×C
             feats = self.features(style_images, self.layers)
@@ -125,20 +132,28 @@ class PerceptualLoss:
 
 
 def train(norm: str, styles: Sequence[str], steps: int, size: int = 96, batch_size: int = 4, lr: float = 2e-3,
-          content_weight: float = 1.0, style_weight: float = 3.0, tv_weight: float = 0.3,
+          content_weight: float = 1.0, style_weight: float | None = None, tv_weight: float = 0.3,
           widths: Sequence[int] = DEFAULT_WIDTHS, blocks: int = DEFAULT_BLOCKS, seed: int = 0, threads: int = 1,
-          out_path: Path | None = None, progress: bool = True) -> tuple[TransformNet, dict]:
-    """Train one style network; save it with its card when `out_path` is given. Returns (network, card)."""
+          out_path: Path | None = None, progress: bool = True, loss_network: str = "shapes",
+          style_layers: Sequence[str] | None = None, content_layer: str | None = None) -> tuple[TransformNet, dict]:
+    """Train one style network; save it with its card when `out_path` is given. Returns (network, card).
+
+    `loss_network` is a `helpers.load_model` name ("shapes" or "efficientnet_lite0", both offline); its
+    layers and style weight default to LOSS_SETUPS[loss_network].
+    """
+    from .models import load_model
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
     generator = torch.Generator().manual_seed(seed)
-    loss_net, loss_card = load_shapes_model()
-    for p in loss_net.parameters():
+    loss_bundle = load_model(loss_network, device="cpu", env_override=False)
+    for p in loss_bundle.model.parameters():
         p.requires_grad_(False)
-    mean, std = torch.tensor(MEAN).view(1, 3, 1, 1), torch.tensor(STD).view(1, 3, 1, 1)
+    default_style, default_content, default_weight = LOSS_SETUPS[loss_network]
+    style_layers, content_layer = list(style_layers or default_style), content_layer or default_content
+    style_weight = default_weight if style_weight is None else style_weight
     style_batch = torch.stack([torch.from_numpy(to_array(style_image(name, size, seed=0))).permute(2, 0, 1).float()
                                for name in styles])
-    criterion = PerceptualLoss(loss_net, lambda x: (x - mean) / std, style_batch)
+    criterion = PerceptualLoss(loss_bundle.model, loss_bundle.normalize, style_batch, style_layers, content_layer)
     net = TransformNet(widths, blocks, norm, n_styles=len(styles) if norm == "conditional" else 1)
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps, eta_min=lr / 10)
@@ -173,9 +188,10 @@ def train(norm: str, styles: Sequence[str], steps: int, size: int = 96, batch_si
     card = {
         "architecture": "TransformNet (Johnson et al. 2016, narrowed)", "parameters": count_parameters(net),
         "styles": list(styles), "style_image_size": size, "style_seed": 0,
-        "loss_network": "shapes", "loss_network_card": {k: loss_card.get(k) for k in ("seed", "test_accuracy")},
-        "style_layers": list(STYLE_LAYERS), "style_layer_weights": list(STYLE_LAYER_WEIGHTS),
-        "content_layer": CONTENT_LAYER, "content_weight": content_weight, "style_weight": style_weight,
+        "loss_network": loss_network, "loss_network_info": {k: str(v) for k, v in loss_bundle.info.items()
+                                                            if k in ("seed", "test_accuracy", "weights")},
+        "style_layers": style_layers, "style_layer_weights": criterion.layer_weights,
+        "content_layer": content_layer, "content_weight": content_weight, "style_weight": style_weight,
         "tv_weight": tv_weight, "train_images": list(TRAIN_IMAGES), "held_out": HELD_OUT, "crop_size": size,
         "batch_size": batch_size, "steps": steps, "lr": lr, "seed": seed,
         "losses_first_tenth": {k: smoothed(k, True) for k in history},
@@ -197,7 +213,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--size", type=int, default=96, help="training crop and style image size")
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--style-weight", type=float, default=3.0)
+    parser.add_argument("--loss-network", choices=list(LOSS_SETUPS), default=DEFAULT_LOSS_NETWORK)
+    parser.add_argument("--style-weight", type=float, default=None, help="default: the loss network's (LOSS_SETUPS)")
     parser.add_argument("--tv-weight", type=float, default=0.3)
     parser.add_argument("--widths", type=int, nargs=3, default=list(DEFAULT_WIDTHS))
     parser.add_argument("--blocks", type=int, default=DEFAULT_BLOCKS)
@@ -211,7 +228,7 @@ def main(argv: list[str] | None = None) -> None:
         steps = args.conditional_steps if norm == "conditional" else args.steps
         _, card = train(norm, styles, steps, args.size, args.batch_size, args.lr, 1.0, args.style_weight,
                         args.tv_weight, args.widths, args.blocks, args.seed, args.threads,
-                        args.out / f"{SHIPPED[which]}.pt")
+                        args.out / f"{checkpoint_name(which, args.loss_network)}.pt", loss_network=args.loss_network)
         summary = {k: card[k] for k in ("norm", "styles", "steps", "train_seconds", "losses_first_tenth",
                                         "losses_last_tenth")}
         print(json.dumps(summary))

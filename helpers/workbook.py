@@ -2,13 +2,16 @@
 
 `python -m helpers.workbook` refreshes, from `helpers.course` and the solutions notebooks:
 the badges and Colab setup cell of every notebook, the README's lesson table, and the student
-edition in notebooks/student/ (each `# BEGIN SOLUTION` … `# END SOLUTION` block replaced by a stub
-that raises NotImplementedError). Outputs are stripped everywhere. `--check` changes nothing and
-exits 1 listing what is stale.
+edition in notebooks/student/: each `# BEGIN SOLUTION` … `# END SOLUTION` block is replaced by a stub
+that raises NotImplementedError, and a hidden (collapsed) cell before the exercise registers the solution
+as the reference implementation that the lesson uses until the student's own passes its check, so a
+student edition runs to the end with nothing solved. Outputs are stripped everywhere. `--check` changes
+nothing and exits 1 listing what is stale.
 """
 from __future__ import annotations
 
 import argparse
+import ast
 import copy
 import re
 import sys
@@ -20,7 +23,8 @@ from . import course
 from .paths import REPO_ROOT
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
-BADGES_TAG, SETUP_TAG = "badges", "colab-setup"
+BADGES_TAG, SETUP_TAG, REFERENCE_TAG = "badges", "colab-setup", "reference-solution"
+REFERENCE_TITLE = "#@title Reference implementation (hidden: expand it to compare with yours once you have tried)"
 README_START, README_END = "<!-- lessons:start -->", "<!-- lessons:end -->"
 STUDENT_DIR = "student"
 
@@ -51,6 +55,36 @@ def strip_solutions(source: str) -> str:
     return "\n".join(out)
 
 
+def reference_source(source: str) -> str:
+    """An exercise cell's solution as a hidden reference: markers removed, its function registered with
+    `@helpers.checks.reference`. The cell may hold only imports, comments and function definitions (it
+    runs twice in the student edition), and exactly one function must hold the solution block."""
+    tree = ast.parse(source)
+    stray = [type(node).__name__ for node in tree.body
+             if not isinstance(node, (ast.FunctionDef, ast.Import, ast.ImportFrom))
+             and not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
+    if stray:
+        raise ValueError(f"an exercise cell may only define functions (and import), found {stray}:\n{source[:200]}")
+    lines = source.split("\n")
+    begin = next(i for i, line in enumerate(lines) if line.strip().startswith(BEGIN))
+    owners = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.lineno <= begin + 1
+              <= node.end_lineno]
+    if len(owners) != 1 or source.count(BEGIN) != 1:
+        raise ValueError(f"an exercise cell needs exactly one solution block inside one function:\n{source[:200]}")
+    owner = owners[0]
+    first = min([owner.lineno] + [d.lineno for d in owner.decorator_list]) - 1
+    indent = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
+    lines.insert(first, f"{indent}@helpers.checks.reference")
+    kept = [line for line in lines if not line.strip().startswith((BEGIN, END))]
+    return "\n".join([REFERENCE_TITLE, *kept])
+
+
+def _reference_cell(source: str):
+    cell = nbformat.v4.new_code_cell(reference_source(source))
+    cell.metadata.update({"tags": [REFERENCE_TAG], "jupyter": {"source_hidden": True}, "cellView": "form"})
+    return cell
+
+
 def _strip_outputs(nb) -> None:
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -67,11 +101,17 @@ def _refresh_generated_cells(nb, badge_target: str) -> None:
             cell.source = course.colab_setup_code()
 
 
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
 def solutions_edition(nb, notebook: str):
-    """The solutions notebook as committed: generated cells refreshed, outputs stripped."""
+    """The solutions notebook as committed: generated cells refreshed, outputs stripped, and the Python 3
+    kernel named (without it JupyterLab asks which kernel to start every time a lesson is opened)."""
     nb = copy.deepcopy(nb)
     _refresh_generated_cells(nb, notebook)
     _strip_outputs(nb)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    nb.metadata.setdefault("language_info", {"name": "python"})
     return nb
 
 
@@ -79,12 +119,20 @@ def student_edition(nb, notebook: str):
     """The student notebook: solutions replaced by stubs, and a note on where it comes from."""
     nb = solutions_edition(nb, notebook)
     _refresh_generated_cells(nb, f"{STUDENT_DIR}/{notebook}")
-    for cell in nb.cells:
+    cells = []
+    for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and BEGIN in cell.source:
+            reference = _reference_cell(cell.source)
+            reference.id = f"reference-{index}"
+            cells.append(reference)
             cell.source = strip_solutions(cell.source)
+        cells.append(cell)
+    nb.cells = cells
     note = nbformat.v4.new_markdown_cell(
         f"*Student edition, generated from [../{notebook}](../{notebook}) by `python -m helpers.workbook`: "
-        "edit that notebook, not this one.*")
+        "edit that notebook, not this one.* Each exercise's check tells you whether your function is right. "
+        "Until you have written it, the lesson runs on with a reference implementation kept in the collapsed "
+        "cell just above the exercise: try first, then expand it to compare.")
     note.id = "student-edition-note"
     nb.cells.insert(0, note)
     return nb

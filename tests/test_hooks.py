@@ -180,3 +180,30 @@ def test_relu_rules_on_efficientnet_lite0_swap_every_relu6():
         model(x)[0, 3].backward()
     assert x.grad.abs().sum() > 0
     assert sum(isinstance(m, torch.nn.ReLU6) for m in model.modules()) == 33
+
+
+def test_relu_backward_rule_applies_the_lessons_own_function(tiny):
+    """A rule function that gives back the true derivative reproduces plain autograd; the cap is passed."""
+    caps = []
+
+    def true_gradient(grad, x, upper):
+        caps.append(upper)
+        return grad * ((x > 0) & (x < upper))
+
+    x = torch.randn(1, 3, 8, 8)
+    xa, xb = x.clone().requires_grad_(True), x.clone().requires_grad_(True)
+    tiny(xa)[0, 2].backward()
+    with relu_backward_rule(tiny, true_gradient):
+        tiny(xb)[0, 2].backward()
+    assert torch.allclose(xa.grad, xb.grad, atol=1e-6) and caps == [float("inf")] * 2
+    net = _TinyReLU6Net(torch.nn.ReLU6())
+    with relu_backward_rule(net, true_gradient):
+        net(x.clone().requires_grad_(True))[0, 0].backward()
+    assert caps[-1] == 6.0
+    with pytest.raises(ValueError, match="shaped like its grad_output"):
+        with relu_backward_rule(tiny, lambda grad, x, upper: grad.sum()):
+            tiny(x.clone().requires_grad_(True))[0, 0].backward()
+    with pytest.raises(TypeError, match="rule must be"):
+        with relu_backward_rule(tiny, 3):
+            pass
+    assert count_hooks(tiny) == 0 and isinstance(tiny.relu1, torch.nn.ReLU)

@@ -8,10 +8,10 @@ import pytest
 import torch
 
 from helpers import sample_image, style_image, to_array
-from helpers.shapes_model import MEAN, STD, load_shapes_model
-from helpers.style_net import (SHIPPED, ConditionalInstanceNorm2d, TransformNet, count_parameters, load_style_net,
-                               save_style_net)
-from helpers.train_style import STYLE_LAYERS, PerceptualLoss, train
+from helpers.models import load_model
+from helpers.style_net import (LOSS_NETWORKS, SHIPPED, ConditionalInstanceNorm2d, TransformNet, checkpoint_name,
+                               count_parameters, load_style_net, save_style_net)
+from helpers.train_style import PerceptualLoss, train
 
 
 def _image(name: str, size: int) -> torch.Tensor:
@@ -112,6 +112,7 @@ def test_training_script_runs_and_writes_a_loadable_checkpoint(tmp_path):
                       blocks=1, threads=1, out_path=tmp_path / "tiny.pt", progress=False)
     saved = json.loads((tmp_path / "tiny.json").read_text())
     assert saved == card and saved["steps"] == 3 and saved["loss_network"] == "shapes"
+    assert saved["style_layers"][0] == "pixels" and saved["style_weight"] == 3.0  # the shapes setup's defaults
     assert saved["styles"] == ["voronoi", "swirls"] and saved["n_styles"] == 2 and saved["train_seconds"] >= 0
     assert set(saved["losses_last_tenth"]) == {"content", "style", "tv", "total"}
     loaded, _ = load_style_net(tmp_path / "tiny.pt")
@@ -119,22 +120,23 @@ def test_training_script_runs_and_writes_a_loadable_checkpoint(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def loss_for_styles():
-    model, _ = load_shapes_model()
-    mean, std = torch.tensor(MEAN).view(1, 3, 1, 1), torch.tensor(STD).view(1, 3, 1, 1)
-
-    def make(styles, size):
-        images = torch.cat([torch.from_numpy(to_array(style_image(s, size))).permute(2, 0, 1)[None] for s in styles])
-        return PerceptualLoss(model, lambda x: (x - mean) / std, images, STYLE_LAYERS)
+def loss_for_card():
+    """The perceptual loss a shipped network was trained with, rebuilt from its card."""
+    def make(card):
+        bundle = load_model(card["loss_network"], device="cpu", env_override=False)
+        images = torch.cat([torch.from_numpy(to_array(style_image(s, card["style_image_size"]))).permute(2, 0, 1)[None]
+                            for s in card["styles"]])
+        return PerceptualLoss(bundle.model, bundle.normalize, images, card["style_layers"], card["content_layer"])
     return make
 
 
+@pytest.mark.parametrize("loss_network", LOSS_NETWORKS)
 @pytest.mark.parametrize("which", list(SHIPPED))
-def test_shipped_checkpoints_move_gram_statistics_toward_their_style(which, loss_for_styles):
-    net, card = load_style_net(which)
-    assert card["loss_network"] == "shapes" and card["norm"] == which
+def test_shipped_checkpoints_move_gram_statistics_toward_their_style(which, loss_network, loss_for_card):
+    net, card = load_style_net(which, loss_network)
+    assert card["loss_network"] == loss_network and card["norm"] == which
     assert (card["steps"] > 0 and card["losses_last_tenth"]["style"] < card["losses_first_tenth"]["style"])
-    criterion = loss_for_styles(card["styles"], card["style_image_size"])
+    criterion = loss_for_card(card)
     photo = _image(card["held_out"], 128)  # a photo the network never saw
     eye = torch.eye(len(card["styles"]))
     for s in range(len(card["styles"])):
@@ -143,3 +145,12 @@ def test_shipped_checkpoints_move_gram_statistics_toward_their_style(which, loss
             before = criterion(photo, photo, eye[s:s + 1])["style"].item()
             after = criterion(styled, photo, eye[s:s + 1])["style"].item()
         assert after < 0.7 * before, (which, card["styles"][s], before, after)
+
+
+def test_checkpoint_names_say_the_loss_network():
+    assert checkpoint_name("instance") == "style_net_instance"  # the default set: EfficientNet-Lite0 loss
+    assert checkpoint_name("batch", "shapes") == "style_net_batch_shapes"
+    with pytest.raises(ValueError, match="loss network 'vgg16'"):
+        load_style_net("instance", "vgg16")
+    with pytest.raises(ValueError, match="no shipped style network 'instanc'"):
+        checkpoint_name("instanc")

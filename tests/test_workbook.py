@@ -63,3 +63,30 @@ def test_badges_and_readme_come_from_one_url():
         assert course.badges(notebook) in [c.source for c in nb.cells]
         assert course.colab_setup_code() in [c.source for c in nb.cells]
     assert course.binder_url("00_a.ipynb").endswith("labpath=notebooks%2F00_a.ipynb")
+
+
+def test_reference_cell_registers_the_solution_and_refuses_cells_that_do_more():
+    from helpers.workbook import reference_source
+    source = ("import math\n\ndef area(r):\n    \"\"\"Disc area.\"\"\"\n    # BEGIN SOLUTION\n    return math.pi * r * r\n"
+              "    # END SOLUTION")
+    text = reference_source(source)
+    assert "BEGIN SOLUTION" not in text and "@helpers.checks.reference\ndef area(r):" in text
+    namespace = {"helpers": __import__("helpers")}
+    exec(text, namespace)
+    from helpers.checks.core import _REFERENCES
+    assert _REFERENCES["area"](1.0) == pytest.approx(3.14159, rel=1e-5)
+    with pytest.raises(ValueError, match="may only define functions"):
+        reference_source(source + "\nprint(area(2))")
+
+
+def test_student_editions_hide_a_reference_before_every_exercise():
+    from helpers.workbook import REFERENCE_TAG
+    for notebook, _ in course.LESSONS:
+        nb = nbformat.read(REPO_ROOT / "notebooks" / notebook, as_version=4)
+        student = student_edition(nb, notebook)
+        for index, cell in enumerate(student.cells):
+            if "NotImplementedError(\"Exercise:" in cell.source:
+                hidden = student.cells[index - 1]
+                assert REFERENCE_TAG in hidden.metadata.get("tags", []), (notebook, index)
+                assert hidden.metadata["jupyter"]["source_hidden"] is True
+                assert "@helpers.checks.reference" in hidden.source

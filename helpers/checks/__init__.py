@@ -6,7 +6,7 @@ One module per lesson group; every `check_*` function is available as `helpers.c
 from __future__ import annotations
 
 from . import lessons_00_06, gradient_ascent, adversarial, inversion_and_dream, style, fast_style
-from .core import ExerciseFailed, run_student, verdict
+from .core import ExerciseFailed, ExerciseNotDone, exercise_check, reference, run_student, verdict
 
 _LESSON_MODULES = (lessons_00_06, gradient_ascent, adversarial, inversion_and_dream, style, fast_style,)
 _owner: dict[str, str] = {}
@@ -17,5 +17,5 @@ for _module in _LESSON_MODULES:
         _owner[_name] = _module.__name__
         globals()[_name] = getattr(_module, _name)
 
-__all__ = ["ExerciseFailed", "run_student", "verdict"] + sorted(
+__all__ = ["ExerciseFailed", "ExerciseNotDone", "exercise_check", "reference", "run_student", "verdict"] + sorted(
     name for name in globals() if name.startswith("check_"))

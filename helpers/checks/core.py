@@ -3,10 +3,52 @@ verdict with the measured figure, and raise on failure so nbval (and the student
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
+
+import torch
+
 
 class ExerciseFailed(AssertionError):
     """A check found a wrong answer; the message says what was measured and what was expected."""
+
+
+class ExerciseNotDone(ExerciseFailed):
+    """The student's function is still the student edition's stub (it raised NotImplementedError)."""
+
+
+# Reference implementations registered by the student editions' hidden cells, by function name: a check
+# hands one back while its exercise is not done yet, so the rest of the lesson keeps running.
+_REFERENCES: dict[str, Callable] = {}
+
+
+def reference(function: Callable) -> Callable:
+    """Decorator for a student edition's hidden reference implementation: remember it by name, return it."""
+    _REFERENCES[function.__name__] = function
+    return function
+
+
+def exercise_check(check: Callable) -> Callable:
+    """Wrap a check so that it returns the function the lesson should use from then on.
+
+    The student's function when it passes; the registered reference implementation, with a one-line
+    notice, when the exercise is not done yet (no reference registered: the notice is raised instead);
+    a wrong answer raises ExerciseFailed, loudly.
+    """
+    @functools.wraps(check)
+    def wrapped(function: Callable, *args: Any, **kwargs: Any) -> Callable:
+        try:
+            check(function, *args, **kwargs)
+        except ExerciseNotDone as not_done:
+            name = getattr(function, "__name__", "")
+            if name not in _REFERENCES:
+                raise
+            print(f"✋ {name}() is not written yet: the lesson goes on with the reference implementation (the "
+                  "hidden cell above the exercise). Write yours, run its cell, then run this check again.")
+            del not_done
+            return _REFERENCES[name]
+        return function
+    return wrapped
 
 
 def verdict(passed: bool, measured: str, expected: str, hint: str = "") -> None:
@@ -25,5 +67,26 @@ def run_student(function: Callable, *args: Any, **kwargs: Any) -> Any:
     try:
         return function(*args, **kwargs)
     except NotImplementedError as error:
-        raise ExerciseFailed(f"✋ {error or 'This exercise is not done yet'}: fill in the function above, "
-                             "run its cell, then run this check again.") from None
+        raise ExerciseNotDone(f"✋ {error or 'This exercise is not done yet'}: fill in the function above, "
+                              "run its cell, then run this check again.") from None
+
+
+def same_values(answer: Any, expected: torch.Tensor, atol: float = 1e-5, rtol: float = 1e-4) -> bool:
+    """True when `answer` is a tensor (or array) of `expected`'s shape with the same values."""
+    try:
+        answer = torch.as_tensor(answer, dtype=expected.dtype)
+    except (TypeError, ValueError, RuntimeError):
+        return False
+    return answer.shape == expected.shape and bool(torch.allclose(answer, expected, atol=atol, rtol=rtol))
+
+
+def spot_mistake(answer: Any, mistakes: dict[str, torch.Tensor], atol: float = 1e-5, rtol: float = 1e-4) -> str:
+    """The hint of the first known mistake whose result `answer` reproduces, or '' when none matches.
+
+    `mistakes` maps a hint ("you used the probability, not the logit") to what that mistake computes on
+    the check's own inputs, so a wrong answer is told what went wrong rather than only that it is wrong.
+    """
+    for hint, result in mistakes.items():
+        if same_values(answer, result, atol, rtol):
+            return hint
+    return ""
