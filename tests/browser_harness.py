@@ -1,0 +1,250 @@
+"""Drive the lessons in JupyterLab in a real browser (Debian's Chromium, through Playwright), as people use
+them: start a JupyterLab server, open a notebook in a fresh workspace, Run All, read what is shown, move
+the live widgets' controls and time their redraws. Used by tests/test_browser.py."""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+# JupyterLab settings for the test server: render every cell (JupyterLab 4 otherwise renders only the cells
+# in view), start the notebook's kernel without asking, and fetch no news (there is no internet).
+LAB_SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none",
+                                                                   "autoStartDefaultKernel": True},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
+                                                                        "checkForUpdates": False},
+}
+CONTROL_SELECTOR = ".widget-slider, .widget-dropdown, .widget-toggle-buttons, .widget-checkbox, .widget-radio"
+
+
+def chromium_path() -> str | None:
+    """The system Chromium, or None (Playwright's own browser download does not work offline)."""
+    found = os.environ.get("CNNVIZ_CHROMIUM") or next((p for p in CHROMIUM_CANDIDATES if Path(p).exists()), None)
+    return found if found and Path(found).exists() else None
+
+
+def missing_browser_reason() -> str | None:
+    """Why the browser tests cannot run here (one line that says how to fix it), or None."""
+    if chromium_path() is None:
+        return "no Chromium: install it with `apt-get install -y chromium` (CI's .ci/run does)"
+    try:
+        import playwright.sync_api  # noqa: F401 - only its presence matters here
+    except ImportError:
+        return "Playwright for Python is missing: pip install -e '.[test]'"
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LabServer:
+    """A running JupyterLab server: its URL, token and process."""
+
+    url: str
+    token: str
+    process: subprocess.Popen
+    log: Path
+
+    def api(self, path: str, method: str = "GET") -> object:
+        request = urllib.request.Request(f"{self.url}{path}", method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def shutdown_kernels(self) -> None:
+        """Shut down every session's kernel (each lesson runs in a fresh one)."""
+        for session in self.api("/api/sessions"):
+            self.api(f"/api/sessions/{session['id']}", method="DELETE")
+        for kernel in self.api("/api/kernels"):
+            self.api(f"/api/kernels/{kernel['id']}", method="DELETE")
+
+
+@contextmanager
+def lab_server(root: Path, env: dict[str, str], startup_timeout: float = 120,
+               extra_args: list[str] | None = None) -> Iterator[LabServer]:
+    """Start `jupyter lab [extra_args]` in `root` on a free local port with a random token; shut it and its
+    kernels down on exit, also when the body fails."""
+    work = Path(tempfile.mkdtemp(prefix="cnnviz-lab-"))
+    for name, value in LAB_SETTINGS.items():
+        path = work / "settings" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(value))
+    port, token = free_port(), secrets.token_hex(16)
+    server_env = {**env, "JUPYTERLAB_SETTINGS_DIR": str(work / "settings"),
+                  "JUPYTERLAB_WORKSPACES_DIR": str(work / "workspaces")}
+    log = work / "server.log"
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--allow-root",
+               f"--LabApp.workspaces_dir={work / 'workspaces'}", *(extra_args or [])]
+    process = subprocess.Popen(command, env=server_env, cwd=root, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    server = LabServer(f"http://127.0.0.1:{port}", token, process, log)
+    try:
+        deadline = time.time() + startup_timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited at start-up:\n{log.read_text()[-2000:]}")
+            try:
+                server.api("/api/status")
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise RuntimeError(f"JupyterLab did not answer in {startup_timeout} s:\n{log.read_text()[-2000:]}")
+                time.sleep(0.5)
+        yield server
+    finally:
+        try:
+            server.shutdown_kernels()
+        except Exception:
+            pass
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@dataclass
+class WidgetReport:
+    """One live widget: its controls, whether its default figure showed, and the first control's redraw."""
+
+    controls: list[str]
+    has_figure: bool
+    moved: str = ""
+    redraw_seconds: float | None = None
+    busy_shown: bool = False
+
+
+@dataclass
+class LessonReport:
+    """What a person saw when running one notebook: timings, error outputs, widgets."""
+
+    notebook: str
+    open_seconds: float = 0.0
+    run_all_seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+    widgets: list[WidgetReport] = field(default_factory=list)
+    cells: int = 0
+
+
+def open_notebook(page, server: LabServer, notebook: str, timeout_ms: int = 120_000) -> float:
+    """Open `notebook` (a path under the server root) in a fresh workspace; wait for its kernel. Seconds."""
+    start = time.perf_counter()
+    page.goto(f"{server.url}/lab/workspaces/t{secrets.token_hex(4)}/tree/{notebook}?reset&token={server.token}")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=timeout_ms)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout_ms)
+    return time.perf_counter() - start
+
+
+def run_all(page, timeout_ms: int = 900_000) -> float:
+    """Run > Run All Cells, then wait until every code cell has run, or Run All stopped at an error, and the
+    kernel is idle. Seconds."""
+    page.click(".jp-NotebookPanel .jp-Notebook")
+    page.locator("li.lm-MenuBar-item", has_text="Run").first.click()
+    page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
+    start = time.perf_counter()
+    page.wait_for_function(
+        """() => {
+            const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+            const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent.trim());
+            const idle = document.querySelector(".jp-Notebook-ExecutionIndicator[data-status='idle']");
+            const stopped = [...panel.querySelectorAll('.jp-OutputArea-output')]
+                .some(o => o.innerText.includes('Traceback (most recent call last)'));
+            return idle && prompts.length > 0 && !prompts.some(t => t.startsWith('[*]'))
+                   && (stopped || prompts.every(t => /^\\[\\d+\\]/.test(t)));
+        }""", timeout=timeout_ms, polling=500)
+    return time.perf_counter() - start
+
+
+def error_outputs(page) -> list[str]:
+    """Texts of outputs that show a traceback or a widget that failed to display."""
+    return page.evaluate("""() => [...document.querySelectorAll('.jp-OutputArea-output')]
+        .map(o => o.innerText)
+        .filter(t => t.includes('Traceback (most recent call last)') || t.includes('Error displaying widget'))
+        .map(t => t.slice(0, 800))""")
+
+
+def _figure_signature(box) -> str:
+    """What the widget's figure shows now: the data URLs of its images (changes when it is redrawn)."""
+    return "|".join(img.get_attribute("src") or "" for img in box.query_selector_all(".widget-output img"))
+
+
+def move_first_control(page, box, timeout_s: float = 60.0) -> WidgetReport:
+    """Change the widget's first control the way a presenter would (a slider one step right, a dropdown to its
+    next option) and time until the figure has been redrawn."""
+    controls = box.query_selector_all(CONTROL_SELECTOR)
+    kinds = [k.strip()[1:] for k in CONTROL_SELECTOR.split(",")]
+    names = [next((k for k in kinds if k in (c.get_attribute("class") or "").split()), "control") for c in controls]
+    report = WidgetReport(names, bool(box.query_selector(".widget-output img")))
+    if not controls:
+        return report
+    first, before = controls[0], _figure_signature(box)
+    status = box.query_selector(".widget-html")
+    start = time.perf_counter()
+    if "widget-dropdown" in names[0]:
+        select = first.query_selector("select")
+        options = select.eval_on_selector_all("option", "os => os.map(o => o.value)")
+        current = select.evaluate("s => s.value")
+        target = options[(options.index(current) + 1) % len(options)]
+        start = time.perf_counter()
+        select.select_option(target)
+        report.moved = f"dropdown → {target}"
+    elif "widget-slider" in names[0]:
+        handle = first.query_selector(".noUi-handle, .ui-slider-handle")
+        handle.focus()
+        start = time.perf_counter()
+        page.keyboard.press("ArrowRight")
+        report.moved = "slider one step right"
+    else:
+        clickable = first.query_selector("button, input")
+        start = time.perf_counter()
+        clickable.click()
+        report.moved = "clicked"
+    deadline = start + timeout_s
+    while time.perf_counter() < deadline:
+        text = status.inner_text() if status else ""
+        if text.startswith("⏳"):
+            report.busy_shown = True
+        if _figure_signature(box) != before and text.startswith("drawn in"):
+            report.redraw_seconds = time.perf_counter() - start
+            break
+        page.wait_for_timeout(25)
+    return report
+
+
+def run_lesson(page, server: LabServer, notebook: str, screenshot: Path | None = None,
+               run_timeout_ms: int = 900_000) -> LessonReport:
+    """Open a lesson, Run All, collect errors, probe every live widget, save a screenshot."""
+    report = LessonReport(notebook)
+    report.open_seconds = open_notebook(page, server, notebook)
+    report.run_all_seconds = run_all(page, run_timeout_ms)
+    report.cells = len(page.query_selector_all(".jp-NotebookPanel .jp-CodeCell"))
+    report.errors = error_outputs(page)
+    for box in page.query_selector_all(".cnnviz-live"):
+        box.scroll_into_view_if_needed()
+        report.widgets.append(move_first_control(page, box))
+    if screenshot is not None:
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        boxes = page.query_selector_all(".cnnviz-live")
+        (boxes[0] if boxes else page).screenshot(path=str(screenshot))
+    return report

@@ -1,0 +1,92 @@
+"""Every lesson as people use it: JupyterLab in a real browser, Run All, no traceback, every live widget
+shows its controls and its default figure, and moving its first control redraws the figure within the
+presenting budget. Solutions and student editions alike. Screenshots and a JSON report go to build/browser/.
+
+Skipped, with a one-line reason, where Chromium or Playwright is missing; .ci/run installs both."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict
+
+import pytest
+
+from browser_harness import CHROMIUM_ARGS, chromium_path, lab_server, missing_browser_reason, run_lesson
+from helpers import course
+from helpers.paths import REPO_ROOT
+
+pytestmark = pytest.mark.skipif(missing_browser_reason() is not None, reason=str(missing_browser_reason()))
+
+REDRAW_BUDGET_S = 2.0  # a redraw must be quick enough to present live (shapes model)
+OUT = REPO_ROOT / "build" / "browser"
+EDITIONS = {"solutions": "notebooks", "student": "notebooks/student"}
+
+
+def _server_env() -> dict[str, str]:
+    """The test session's environment without the headless switch: real widgets, as students get them."""
+    env = {k: v for k, v in os.environ.items() if k not in ("CNNVIZ_HEADLESS", "CNNVIZ_FAST")}
+    env.setdefault("CNNVIZ_MODEL", "shapes")
+    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    return env
+
+
+@pytest.fixture(scope="module")
+def lab():
+    with lab_server(REPO_ROOT, _server_env()) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser, lab):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+        lab.shutdown_kernels()  # each lesson gets a fresh kernel, also after a failure
+
+
+@pytest.mark.parametrize("edition", list(EDITIONS))
+@pytest.mark.parametrize("notebook", [name for name, _ in course.LESSONS])
+def test_lesson_in_jupyterlab(notebook, edition, page, lab):
+    path = f"{EDITIONS[edition]}/{notebook}"
+    report = run_lesson(page, lab, path, screenshot=OUT / edition / notebook.replace(".ipynb", ".png"))
+    OUT.mkdir(parents=True, exist_ok=True)
+    with (OUT / "report.jsonl").open("a") as log:
+        log.write(json.dumps({"edition": edition, "model": os.environ.get("CNNVIZ_MODEL"), **asdict(report)}) + "\n")
+    assert not report.errors, f"{path} shows errors:\n" + "\n---\n".join(report.errors)
+    assert report.widgets, f"{path} has no live widget"
+    for widget in report.widgets:
+        assert widget.controls and widget.has_figure, f"{path}: a live widget lacks controls or its default figure"
+        assert widget.redraw_seconds is not None, f"{path}: moving {widget.controls[0]} did not redraw the figure"
+        assert widget.redraw_seconds <= REDRAW_BUDGET_S, (
+            f"{path}: redraw took {widget.redraw_seconds:.2f} s after {widget.moved} (budget {REDRAW_BUDGET_S} s)")
+
+
+def test_readme_main_command_opens_the_tour_and_runs_its_first_cells(browser):
+    """`jupyter lab notebooks/00_setup_and_tour.ipynb`, as the README says: the tour opens by itself."""
+    with lab_server(REPO_ROOT, _server_env(), extra_args=["notebooks/00_setup_and_tour.ipynb"]) as server:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        try:
+            page = context.new_page()
+            page.goto(f"{server.url}/lab?token={server.token}")
+            page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=120_000)
+            assert "00_setup_and_tour.ipynb" in page.inner_text(".lm-TabBar-tab.lm-mod-current")
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+            page.click(".jp-NotebookPanel .jp-Cell")
+            for _ in range(4):  # title, badges, Colab cell, set-up cell
+                page.keyboard.press("Shift+Enter")
+            page.wait_for_function("() => document.body.innerText.includes('Running on local')", timeout=120_000)
+        finally:
+            context.close()
