@@ -30,6 +30,45 @@ LESSONS: list[tuple[str, str]] = [
 ]
 
 
+# What a student sees in each lesson, in two lines (the README's lesson table shows it next to the lesson's
+# gallery picture, notebooks/gallery/<lesson>.png, written by `python -m helpers.workbook --gallery`).
+SUMMARIES: dict[str, str] = {
+    "00_setup_and_tour.ipynb": "Loads the trained EfficientNet-Lite0 and the shapes model, classifies a photo, "
+        "and opens the network with hooks: layers, activations, filters.",
+    "01_filters.ipynb": "First-layer filters as colour tiles, trained against random, and why a 3×3 stem "
+        "shows less than AlexNet's 11×11 Gabor-like filters.",
+    "02_activations_and_receptive_fields.ipynb": "Feature maps, the image patches that excite a channel most "
+        "across every bundled photo, and receptive fields: theoretical, effective, by occlusion.",
+    "03_feature_embeddings.ipynb": "Nearest neighbours in pixel and feature space, PCA and t-SNE maps of "
+        "images, and which units encode which factor.",
+    "04_occlusion_and_saliency.ipynb": "Occlusion and gradient saliency maps on photos and shapes, scored against "
+        "masks and hand-drawn boxes, and a model caught cheating.",
+    "05_guided_backprop.ipynb": "Gradient, deconvnet and guided backprop from one neuron, through your own "
+        "backward rule, and the sanity check guided backprop fails.",
+    "06_class_activation_maps.ipynb": "Where each class's evidence lies: CAM and Grad-CAM per class on one photo, "
+        "boxes from maps, Guided Grad-CAM, and what GAP costs.",
+    "07_gradient_ascent.ipynb": "Images a class or a channel wants, from noise to a recognizable ladybug as the "
+        "priors are added, checked by the network's own confidence.",
+    "08_adversarial_examples.ipynb": "Invisible perturbations that flip a trained network's answer: FGSM, "
+        "targeted PGD, robustness curves, universal perturbations, defences.",
+    "09_feature_inversion.ipynb": "Images rebuilt from one layer's features: deeper layers keep shapes and lose "
+        "colour and texture, measured as the error falls.",
+    "10_deepdream.ipynb": "A photo whose patterns a layer amplifies, octave by octave, until animals grow out "
+        "of it, with the growth measured.",
+    "11_texture_synthesis.ipynb": "New textures from noise that match a sample's Gram matrices, larger than the "
+        "sample, layer by layer, against classic pixel methods.",
+    "12_style_transfer.ipynb": "A photo painted in a style: the content–style trade-off, layer choice, style "
+        "mixing, colour preservation and SWAG smoothing.",
+    "13_fast_style_networks.ipynb": "A trained network stylizes a photo in one pass: instance against batch "
+        "norm, three styles in one network, and blends between them.",
+}
+
+
+def gallery_picture(notebook: str) -> str:
+    """The gallery picture's path relative to the repository root."""
+    return f"notebooks/gallery/{notebook.replace('.ipynb', '.png')}"
+
+
 def repo_path() -> str:
     """'owner/name' from REPO_URL."""
     return REPO_URL.rstrip("/").split("github.com/", 1)[1]
@@ -50,11 +89,13 @@ def badges(notebook: str) -> str:
 
 
 def lesson_table() -> str:
-    """The README's lesson list: one row per notebook with its badges."""
-    rows = ["| # | Lesson | Workbook | Open |", "|---|---|---|---|"]
+    """The README's lesson list: one row per notebook with its gallery picture, what it shows, its badges."""
+    rows = ["| # | Lesson | What you see | Workbook | Open |", "|---|---|---|---|---|"]
     for notebook, title in LESSONS:
         student = f"[student edition](notebooks/student/{notebook})"
-        rows.append(f"| {notebook[:2]} | [{title}](notebooks/{notebook}) | {student} | {badges(notebook)} |")
+        picture = f'<img src="{gallery_picture(notebook)}" width="240" alt="{title}">'
+        rows.append(f"| {notebook[:2]} | [{title}](notebooks/{notebook}) | {picture}<br>{SUMMARIES[notebook]} | "
+                    f"{student} | {badges(notebook)} |")
     return "\n".join(rows)
 
 

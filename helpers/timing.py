@@ -26,8 +26,9 @@ print("CNNVIZ_PEAK_BYTES", _peak)
 """
 
 
-def run_notebook(path: Path, env: dict[str, str] | None = None, timeout: int = 600) -> dict:
-    """Execute one notebook in a fresh kernel (in its own folder); return wall seconds and peak bytes."""
+def run_notebook(path: Path, env: dict[str, str] | None = None, timeout: int = 600, gallery: bool = False) -> dict:
+    """Execute one notebook in a fresh kernel (in its own folder); return wall seconds and peak memory. With
+    `gallery`, also write the lesson's gallery picture from this run (helpers.gallery)."""
     from nbclient import NotebookClient
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(_PEAK_CELL))
@@ -44,6 +45,9 @@ def run_notebook(path: Path, env: dict[str, str] | None = None, timeout: int = 6
         os.environ.update(old_env)
     text = "".join(out.get("text", "") for out in nb.cells[-1].outputs)
     peak = int(text.split("CNNVIZ_PEAK_BYTES", 1)[1].split()[0])
+    if gallery:
+        from .gallery import save_from_run
+        save_from_run(nb, path.name)
     return {"notebook": path.name, "seconds": round(seconds, 1), "peak_mb": round(peak / 2**20)}
 
 
@@ -53,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="set CNNVIZ_MODEL for the run (e.g. shapes, efficientnet_lite0)")
     parser.add_argument("--fast", action="store_true", help="set CNNVIZ_FAST=1 (the tests' fast mode)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--gallery", action="store_true", help="also write each lesson's gallery picture from this run")
     args = parser.parse_args(argv)
     env = {}
     if args.model:
@@ -62,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     print(f"{'notebook':<40} {'wall s':>8} {'peak MB':>8}")
     for path in args.notebooks:
-        result = run_notebook(path.resolve(), env)
+        result = run_notebook(path.resolve(), env, gallery=args.gallery)
         results.append(result)
         print(f"{result['notebook']:<40} {result['seconds']:>8} {result['peak_mb']:>8}", flush=True)
     if args.json:

@@ -40,6 +40,7 @@ def _render(draw: Callable[..., Any], values: dict) -> tuple[list[bytes], str, s
     and the traceback if it failed."""
     printed, error = io.StringIO(), ""
     before = set(plt.get_fignums())
+    plt.figure()  # a fresh current figure: `plt.plot` in `draw` must not draw into a figure left open elsewhere
     with contextlib.redirect_stdout(printed), _figures_kept():
         try:
             draw(**values)
@@ -48,6 +49,9 @@ def _render(draw: Callable[..., Any], values: dict) -> tuple[list[bytes], str, s
     images = []
     for number in [n for n in plt.get_fignums() if n not in before]:
         figure = plt.figure(number)
+        if not figure.axes:  # the fresh figure, when `draw` made its own
+            plt.close(figure)
+            continue
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", bbox_inches="tight")
         images.append(buffer.getvalue())

@@ -6,7 +6,8 @@ edition in notebooks/student/: each `# BEGIN SOLUTION` … `# END SOLUTION` bloc
 that raises NotImplementedError, and a hidden (collapsed) cell before the exercise registers the solution
 as the reference implementation that the lesson uses until the student's own passes its check, so a
 student edition runs to the end with nothing solved. Outputs are stripped everywhere. `--check` changes
-nothing and exits 1 listing what is stale.
+nothing and exits 1 listing what is stale. `--gallery` also runs every lesson (on the default model, or
+`--model`) and rewrites its gallery picture, notebooks/gallery/<lesson>.png, from that run.
 """
 from __future__ import annotations
 
@@ -169,6 +170,9 @@ def stale_files(root: Path = REPO_ROOT) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="only report stale files (exit 1 if any)")
+    parser.add_argument("--gallery", action="store_true",
+                        help="also run every lesson and rewrite its gallery picture (minutes per lesson)")
+    parser.add_argument("--model", help="with --gallery: the model to run the lessons on (default: each lesson's 'auto')")
     args = parser.parse_args(argv)
     if args.check:
         stale = stale_files()
@@ -182,6 +186,12 @@ def main(argv: list[str] | None = None) -> int:
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
             print(f"wrote {path.relative_to(REPO_ROOT)}")
+    if args.gallery:
+        from .timing import run_notebook
+        env = {"CNNVIZ_MODEL": args.model} if args.model else {}
+        for notebook, _ in course.LESSONS:
+            result = run_notebook(REPO_ROOT / "notebooks" / notebook, env, gallery=True)
+            print(f"gallery: {notebook} ({result['seconds']} s)", flush=True)
     return 0
 
 

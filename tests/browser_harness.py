@@ -22,8 +22,10 @@ CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/b
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 # JupyterLab settings for the test server: render every cell (JupyterLab 4 otherwise renders only the cells
-# in view), start the notebook's kernel without asking, and fetch no news (there is no internet).
+# in view), start the notebook's kernel without asking, never save a notebook (the outputs a run leaves must
+# not reach the repository), and fetch no news (there is no internet).
 LAB_SETTINGS = {
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none",
                                                                    "autoStartDefaultKernel": True},
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
@@ -38,8 +40,14 @@ def chromium_path() -> str | None:
     return found if found and Path(found).exists() else None
 
 
+BROWSER_SWITCH = "CNNVIZ_BROWSER"  # set to 1 to run the browser tests (they take about a minute per lesson)
+
+
 def missing_browser_reason() -> str | None:
-    """Why the browser tests cannot run here (one line that says how to fix it), or None."""
+    """Why the browser tests do not run here (one line that says how to change it), or None."""
+    if os.environ.get(BROWSER_SWITCH) != "1":
+        return (f"browser tests are opt-in: {BROWSER_SWITCH}=1 pytest tests/test_browser.py "
+                "(needs `apt-get install -y chromium`)")
     if chromium_path() is None:
         return "no Chromium: install it with `apt-get install -y chromium` (CI's .ci/run does)"
     try:
@@ -80,11 +88,14 @@ class LabServer:
 
 
 @contextmanager
-def lab_server(root: Path, env: dict[str, str], startup_timeout: float = 120,
+def lab_server(repo: Path, env: dict[str, str], startup_timeout: float = 120,
                extra_args: list[str] | None = None) -> Iterator[LabServer]:
-    """Start `jupyter lab [extra_args]` in `root` on a free local port with a random token; shut it and its
+    """Start `jupyter lab [extra_args]` on a free local port with a random token, serving a fresh copy of the
+    repository's notebooks/ (so nothing a run does can change the committed notebooks); shut it and its
     kernels down on exit, also when the body fails."""
     work = Path(tempfile.mkdtemp(prefix="cnnviz-lab-"))
+    root = work / "root"
+    shutil.copytree(repo / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     for name, value in LAB_SETTINGS.items():
         path = work / "settings" / name
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,8 @@ A test module `tests/test_checks_<group>.py` declares `CHECK_CASES = {"check_nam
 with at least three mistakes."""
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -42,3 +44,18 @@ class Case:
 def assert_case(check_name: str, case: Any, capsys) -> None:
     assert isinstance(case, Case)
     case.run(check_name, capsys)
+
+
+@functools.lru_cache(maxsize=1)
+def shapes_bundle():
+    """The shapes model on the CPU with its weights frozen, loaded once for every case module."""
+    import helpers
+    bundle = helpers.load_model("shapes", device="cpu", env_override=False)
+    for p in bundle.model.parameters():
+        p.requires_grad_(False)
+    return bundle
+
+
+def with_shapes() -> tuple:
+    """Case arguments for checks that take only the shapes bundle."""
+    return (shapes_bundle(),)

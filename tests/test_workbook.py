@@ -90,3 +90,49 @@ def test_student_editions_hide_a_reference_before_every_exercise():
                 assert REFERENCE_TAG in hidden.metadata.get("tags", []), (notebook, index)
                 assert hidden.metadata["jupyter"]["source_hidden"] is True
                 assert "@helpers.checks.reference" in hidden.source
+
+
+def test_gallery_has_one_picture_per_lesson_from_its_tagged_cell():
+    """The README's lesson table shows notebooks/gallery/<lesson>.png: every lesson tags exactly one code cell
+    that draws it, every picture exists, is small, and no picture belongs to a lesson that is gone."""
+    from PIL import Image
+
+    from helpers import gallery
+    expected = set()
+    for notebook, _ in course.LESSONS:
+        nb = nbformat.read(REPO_ROOT / "notebooks" / notebook, as_version=4)
+        cells = gallery.gallery_cells(nb)
+        assert len(cells) == 1, f"{notebook}: tag exactly one code cell '{gallery.GALLERY_TAG}', found {len(cells)}"
+        assert "plt.show" in cells[0].source or "show_images" in cells[0].source, f"{notebook}: the gallery cell draws nothing"
+        path = gallery.gallery_path(notebook)
+        assert path.is_file(), f"{path.name} is missing: run `python -m helpers.workbook --gallery`"
+        with Image.open(path) as picture:
+            assert picture.format == "PNG" and 120 <= picture.width <= gallery.MAX_WIDTH and picture.height >= 60
+        assert path.stat().st_size < 400_000
+        assert course.gallery_picture(notebook) in (REPO_ROOT / "README.md").read_text()
+        expected.add(path.name)
+    assert {p.name for p in gallery.GALLERY_DIR.glob("*.png")} == expected
+
+
+def test_gallery_picture_is_the_first_figure_of_the_tagged_cell(tmp_path):
+    import base64
+    import io
+
+    from PIL import Image
+
+    from helpers import gallery
+    buffer = io.BytesIO()
+    Image.new("RGB", (1000, 500), "red").save(buffer, format="PNG")
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("plt.show()", metadata={"tags": ["gallery"]})
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(buffer.getvalue()).decode()})]
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), cell]
+    path = gallery.save_from_run(nb, "99_test.ipynb", root=tmp_path)
+    with Image.open(path) as picture:
+        assert picture.size == (gallery.MAX_WIDTH, 240) and picture.getpixel((5, 5)) == (255, 0, 0)
+    cell.outputs = []
+    with pytest.raises(ValueError, match="no figure"):
+        gallery.save_from_run(nb, "99_test.ipynb", root=tmp_path)
+    nb.cells.append(nbformat.v4.new_code_cell("y", metadata={"tags": ["gallery"]}))
+    with pytest.raises(ValueError, match="exactly one"):
+        gallery.save_from_run(nb, "99_test.ipynb", root=tmp_path)

@@ -90,3 +90,16 @@ def spot_mistake(answer: Any, mistakes: dict[str, torch.Tensor], atol: float = 1
         if same_values(answer, result, atol, rtol):
             return hint
     return ""
+
+
+def attempt(function: Callable, *args: Any, where: str = "", hint: str = "", **kwargs: Any) -> Any:
+    """`run_student`, with any other error of the student's function turned into a failed check that says
+    where it happened (and, given one, a hint); the original error stays attached to the traceback."""
+    try:
+        return run_student(function, *args, **kwargs)
+    except ExerciseFailed:
+        raise
+    except Exception as error:  # noqa: BLE001 - any error of the student's code becomes a verdict
+        name = getattr(function, "__name__", "your function")
+        message = f"❌ Not yet: {name}() raised {type(error).__name__}: {error}" + (f" ({where})" if where else "")
+        raise ExerciseFailed(message + (f". Hint: {hint}" if hint else "")) from error
