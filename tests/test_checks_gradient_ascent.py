@@ -3,13 +3,12 @@ test_checks_catch_mistakes.py); the loop's check needs the shapes model, and a s
 from __future__ import annotations
 
 
-import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 
 from checkcases import Case, shapes_bundle
 from helpers import checks
+from helpers.checks.gradient_ascent import _blur as gaussian_blur  # the lesson's blur, as the check computes it
 
 
 
@@ -68,16 +67,6 @@ def clip_mistake(mistake):
 
 
 # ---------------------------------------------------------------------------------------------------------- ascend
-
-def gaussian_blur(images, sigma):
-    radius = max(1, int(np.ceil(3 * sigma)))
-    t = torch.arange(-radius, radius + 1, dtype=images.dtype, device=images.device)
-    kernel = torch.exp(-t ** 2 / (2 * sigma ** 2))
-    kernel = (kernel / kernel.sum()).repeat(images.shape[1], 1, 1, 1)
-    x = F.pad(images, [radius] * 4, mode="reflect")
-    x = F.conv2d(x, kernel, groups=images.shape[1])
-    return F.conv2d(x, kernel.transpose(2, 3), groups=images.shape[1])
-
 
 def valid_range(b):
     return b.normalize(torch.zeros(1, 3, 1, 1, device=b.device)), b.normalize(torch.ones(1, 3, 1, 1, device=b.device))
