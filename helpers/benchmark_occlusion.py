@@ -3,8 +3,8 @@
 `python -m helpers.benchmark_occlusion` runs the `occlusion_map` function defined in
 notebooks/04_occlusion_and_saliency.ipynb (read from the notebook, so the lesson's code is what is
 timed) on a 224² image with the course's default network, EfficientNet-Lite0 (`--model squeezenet1_1:random`
-for CS231n's SqueezeNet; the cost does not depend on the weights), a 15×15 patch and stride 8: 729
-forward passes, for several batch sizes (batch 1 is the one-image-at-a-time loop). The bound is forward FLOPs × passes ÷ the FLOP/s of a large matrix multiply measured here.
+for CS231n's SqueezeNet; the cost does not depend on the weights), a 15×15 patch and stride 8: 28×28 = 784
+forward passes (27 windows per axis and one flush with the far edge), for several batch sizes (batch 1 is the one-image-at-a-time loop). The bound is forward FLOPs × passes ÷ the FLOP/s of a large matrix multiply measured here.
 """
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     model = load_model(args.model, device="cpu", env_override=False).model
     occlusion_map = lesson_function()
     x = torch.randn(1, 3, 224, 224)
-    passes = ((224 - 15) // 8 + 1) ** 2
+    passes = len(lesson_function("window_starts")(224, 15, 8)) ** 2
     flops = forward_flops(model, x) * (passes + 1)
     peak = matmul_flops_per_second()
     bound = flops / peak

@@ -26,9 +26,11 @@ print("CNNVIZ_PEAK_BYTES", _peak)
 """
 
 
-def run_notebook(path: Path, env: dict[str, str] | None = None, timeout: int = 600, gallery: bool = False) -> dict:
+def run_notebook(path: Path, env: dict[str, str] | None = None, timeout: int = 600, gallery: bool = False,
+                 keep: bool = False) -> dict:
     """Execute one notebook in a fresh kernel (in its own folder); return wall seconds and peak memory. With
-    `gallery`, also write the lesson's gallery picture from this run (helpers.gallery)."""
+    `gallery`, also write the lesson's gallery picture from this run (helpers.gallery); with `keep`, also return
+    the executed notebook under "executed" (tests read its outputs)."""
     from nbclient import NotebookClient
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(_PEAK_CELL))
@@ -48,7 +50,11 @@ def run_notebook(path: Path, env: dict[str, str] | None = None, timeout: int = 6
     if gallery:
         from .gallery import save_from_run
         save_from_run(nb, path.name)
-    return {"notebook": path.name, "seconds": round(seconds, 1), "peak_mb": round(peak / 2**20)}
+    result = {"notebook": path.name, "seconds": round(seconds, 1), "peak_mb": round(peak / 2**20)}
+    if keep:
+        nb.cells.pop()  # the peak-memory probe
+        result["executed"] = nb
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,6 +25,9 @@ from .paths import REPO_ROOT
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 BADGES_TAG, SETUP_TAG, REFERENCE_TAG = "badges", "colab-setup", "reference-solution"
+# A solutions cell tagged `spoiler` contains an earlier lesson's exercise answer as plumbing: the student edition
+# collapses it under a title (its first line, a `#@title` comment, says which exercise it gives away).
+SPOILER_TAG = "spoiler"
 REFERENCE_TITLE = "#@title Reference implementation (hidden: expand it to compare with yours once you have tried)"
 README_START, README_END = "<!-- lessons:start -->", "<!-- lessons:end -->"
 STUDENT_DIR = "student"
@@ -86,6 +89,14 @@ def _reference_cell(source: str):
     return cell
 
 
+def _collapse_spoiler(cell) -> None:
+    """Hide a cell that answers an earlier exercise; its source must start with a `#@title` line saying so."""
+    if not cell.source.startswith("#@title"):
+        raise ValueError(f"a '{SPOILER_TAG}' cell must start with a '#@title' line naming what it gives away:\n"
+                         f"{cell.source[:200]}")
+    cell.metadata.update({"jupyter": {"source_hidden": True}, "cellView": "form"})
+
+
 def _strip_outputs(nb) -> None:
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -127,6 +138,8 @@ def student_edition(nb, notebook: str):
             reference.id = f"reference-{index}"
             cells.append(reference)
             cell.source = strip_solutions(cell.source)
+        if cell.cell_type == "code" and SPOILER_TAG in cell.metadata.get("tags", []):
+            _collapse_spoiler(cell)
         cells.append(cell)
     nb.cells = cells
     note = nbformat.v4.new_markdown_cell(

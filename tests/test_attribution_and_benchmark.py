@@ -71,6 +71,25 @@ def test_occlusion_function_comes_from_the_lesson_and_finds_the_evidence():
     assert torch.allclose(heat, occlusion_map(RedDetector(), x, 1, patch=4, stride=2, batch_size=1))
 
 
+def test_occlusion_windows_cover_the_last_rows_and_columns():
+    """(H − patch) not a multiple of the stride: a last window flush with the edge hides the last pixels too."""
+    occlusion_map, window_starts = lesson_function(), lesson_function("window_starts")
+    assert window_starts(224, 15, 8)[-2:] == [208, 209] and len(window_starts(224, 15, 8)) == 28
+    assert window_starts(64, 16, 4) == list(range(0, 49, 4))  # already flush: no extra window
+
+    class Brightness(nn.Module):  # class 1's score: the mean brightness, so hiding any pixel lowers it
+        def forward(self, x):
+            s = x.mean(dim=(1, 2, 3))  # a logit near 1: the softmax is far from saturated
+            return torch.stack([torch.zeros_like(s), s], dim=1)
+
+    x = torch.ones(1, 3, 37, 29)  # odd sizes: (37 − 6) % 5 and (29 − 6) % 5 are both non-zero
+    heat = occlusion_map(Brightness(), x, 1, patch=6, stride=5, batch_size=4)
+    assert bool((heat > 0).all()), "rows or columns left unoccluded"
+    for patch, stride in [(40, 5), (6, 7), (6, 0)]:  # larger than the image; a stride that leaves gaps; no stride
+        with pytest.raises(ValueError, match="patch"):
+            occlusion_map(Brightness(), x, 1, patch=patch, stride=stride)
+
+
 def test_forward_flops_counts_convs_and_linears():
     model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.Flatten(), nn.Linear(4 * 8 * 8, 5))
     expected = 2 * (4 * 8 * 8) * 3 * 9 + 2 * 5 * 256

@@ -3,9 +3,9 @@ shows its controls and its default figure, and moving its first control redraws 
 presenting budget. The student editions by default (see EDITIONS). Screenshots and a JSON report go to
 build/browser/.
 
-Opt-in (CNNVIZ_BROWSER=1), and skipped with a one-line reason where Chromium or Playwright is missing: lesson 07's
-Run All in the browser still takes many times its headless time (see the issue tracker), which the CI budget
-cannot absorb yet."""
+The student editions run with nothing solved, so each must also show what tests/edition_rules.py asks (one ✋ line per
+check, every figure): these tests stand in for tests/test_student_editions.py where they run. Skipped with a one-line
+reason where Chromium or Playwright is missing, or with CNNVIZ_BROWSER=0."""
 from __future__ import annotations
 
 import json
@@ -15,6 +15,7 @@ from dataclasses import asdict
 import pytest
 
 from browser_harness import CHROMIUM_ARGS, chromium_path, lab_server, missing_browser_reason, run_lesson
+from edition_rules import ShownCell, code_cells, unsolved_run_problems
 from helpers import course
 from helpers.paths import REPO_ROOT
 
@@ -36,9 +37,8 @@ def _server_env() -> dict[str, str]:
     env["CNNVIZ_FAST"] = "1"
     env.setdefault("CNNVIZ_MODEL", "shapes")
     env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-    # One torch thread per kernel: on two cores shared with Chromium and the server, OpenMP threads that
-    # spin-wait for a core slow small convolutions down tenfold (lesson 07's Run All took 14 min instead of 80 s).
-    env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = "1"
+    # torch keeps its default threads: Chromium and the server use about 20% of one core while a lesson runs, and
+    # lesson 07's Run All takes 96 s with two threads against 122 s with one (measured on 2 cores).
     return env
 
 
@@ -78,6 +78,12 @@ def test_lesson_in_jupyterlab(notebook, edition, page, lab):
     with (OUT / "report.jsonl").open("a") as log:
         log.write(json.dumps({"edition": edition, "model": os.environ.get("CNNVIZ_MODEL"), **asdict(report)}) + "\n")
     assert not report.errors, f"{path} shows errors:\n" + "\n---\n".join(report.errors)
+    if edition == "student":
+        sources = code_cells(REPO_ROOT / path)
+        assert len(sources) == len(report.shown), f"{path}: {len(report.shown)} code cells shown, {len(sources)} in the file"
+        problems = unsolved_run_problems([ShownCell(c.source, c.metadata.get("tags", []), shown["text"], shown["images"])
+                                          for c, shown in zip(sources, report.shown)])
+        assert not problems, f"{path}:\n" + "\n".join(problems)
     assert report.widgets, f"{path} has no live widget"
     for widget in report.widgets:
         assert widget.controls and widget.has_figure, f"{path}: a live widget lacks controls or its default figure"
@@ -92,9 +98,11 @@ def test_readme_main_command_opens_the_tour_and_runs_its_first_cells(browser):
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         try:
             page = context.new_page()
-            page.goto(f"{server.url}/lab?token={server.token}")
+            # `jupyter lab FILE` opens the browser at /lab/tree/FILE (the server's file URL prefix); --no-browser here
+            page.goto(f"{server.url}/lab/tree/notebooks/00_setup_and_tour.ipynb?token={server.token}")
             page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=120_000)
-            assert "00_setup_and_tour.ipynb" in page.inner_text(".lm-TabBar-tab.lm-mod-current")
+            page.wait_for_selector("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current:has-text('00_setup_and_tour.ipynb')",
+                                   timeout=30_000)  # the tour is the open, current document tab
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
             page.click(".jp-NotebookPanel .jp-Cell")
             for _ in range(4):  # title, badges, Colab cell, set-up cell

@@ -136,3 +136,70 @@ def test_gallery_picture_is_the_first_figure_of_the_tagged_cell(tmp_path):
     nb.cells.append(nbformat.v4.new_code_cell("y", metadata={"tags": ["gallery"]}))
     with pytest.raises(ValueError, match="exactly one"):
         gallery.save_from_run(nb, "99_test.ipynb", root=tmp_path)
+
+
+# Lines every gradient method starts or ends with: shared plumbing, not any exercise's answer.
+GENERIC_LINES = {"x = x.detach().clone().requires_grad_(True)", "n, c, h, w = features.shape"}
+
+
+def _solution_lines(source: str) -> set[str]:
+    """The substantial lines inside a cell's solution blocks, stripped (comments and short lines left out)."""
+    from helpers.workbook import BEGIN, END
+    lines, inside = set(), False
+    for line in source.splitlines():
+        text = line.strip()
+        if text.startswith(BEGIN):
+            inside = True
+        elif text.startswith(END):
+            inside = False
+        elif inside and len(text) >= 25 and not text.startswith("#") and text not in GENERIC_LINES:
+            lines.add(text)
+    return lines
+
+
+def test_student_editions_never_show_an_exercise_answer_in_sight():
+    """No visible cell of any student edition repeats a line of any lesson's solution (lesson 12 must not print
+    lesson 11's gram_matrix); a cell that needs one is tagged `spoiler` and comes collapsed."""
+    from helpers.workbook import REFERENCE_TAG
+    editions = {nb: student_edition(nbformat.read(REPO_ROOT / "notebooks" / nb, as_version=4), nb)
+                for nb, _ in course.LESSONS}
+    answers = {}
+    for notebook in editions:
+        solutions = nbformat.read(REPO_ROOT / "notebooks" / notebook, as_version=4)
+        for cell in solutions.cells:
+            for line in _solution_lines(cell.source):
+                answers.setdefault(line, notebook)
+    assert len(answers) > 40
+    for notebook, nb in editions.items():
+        for index, cell in enumerate(nb.cells):
+            hidden = cell.metadata.get("jupyter", {}).get("source_hidden", False)
+            if cell.cell_type != "code" or hidden or REFERENCE_TAG in cell.metadata.get("tags", []):
+                continue
+            shown = {line.strip() for line in cell.source.splitlines()}
+            leaked = sorted(line for line in answers if line in shown)
+            assert not leaked, f"{notebook} cell {index} shows the answer of {answers[leaked[0]]}: {leaked[0]!r}"
+
+
+def test_spoiler_cells_are_collapsed_under_a_title_in_the_student_edition():
+    from helpers.workbook import SPOILER_TAG
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("#@title Lesson 04's answer\nx = 1")]
+    nb.cells[0].metadata["tags"] = [SPOILER_TAG]
+    student = student_edition(nb, "00_a.ipynb")
+    cell = [c for c in student.cells if c.cell_type == "code"][0]
+    assert cell.metadata["jupyter"]["source_hidden"] is True and cell.metadata["cellView"] == "form"
+    nb.cells[0].source = "x = 1"
+    with pytest.raises(ValueError, match="#@title"):
+        student_edition(nb, "00_a.ipynb")
+
+
+def test_unsolved_run_rules_catch_a_silent_check_and_a_missing_figure():
+    from edition_rules import ShownCell, unsolved_run_problems
+    stub = ShownCell('def f():\n    raise NotImplementedError("Exercise: write f")', [], "", 0)
+    check = ShownCell("f = helpers.checks.check_f(f)", [], "✋ f() is not written yet: the lesson goes on …\n", 0)
+    draw = ShownCell("show_images(maps)\nplt.show()", [], "", 1)
+    assert unsolved_run_problems([stub, check, draw]) == []
+    problems = unsolved_run_problems([stub, ShownCell(check.source, [], "✅ Correct: …", 0),
+                                      ShownCell(draw.source, [], "", 0)])
+    assert len(problems) == 2 and "printed" in problems[0] and "no figure" in problems[1]
+    assert unsolved_run_problems([stub, draw])  # an exercise without a check

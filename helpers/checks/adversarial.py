@@ -80,6 +80,7 @@ def check_fgsm(student_fgsm: Callable, bundle, eps: float = 4 / 255) -> None:
     def f(x: torch.Tensor) -> torch.Tensor:
         return bundle.model(bundle.normalize(x))
 
+    effects = []  # (mean cross-entropy of `wanted` before, after, share of images moved the right way)
     for wanted, targeted in [(labels, False), (targets, True)]:
         what = "targeted=True, towards the target labels" if targeted else "untargeted, away from the labels"
         gradient = _input_gradient(f, images, lambda s: F.cross_entropy(s, wanted, reduction="sum"))
@@ -88,6 +89,11 @@ def check_fgsm(student_fgsm: Callable, bundle, eps: float = 4 / 255) -> None:
                                   where=what), images, "fgsm")
         matching = _agreement(out, expected)
         if matching > 0.999:
+            with torch.no_grad():  # what the step did: the loss it was meant to raise (or lower), per image
+                before = F.cross_entropy(f(images), wanted, reduction="none").cpu()
+                after = F.cross_entropy(f(out.to(images.device)), wanted, reduction="none").cpu()
+            right_way = (after < before) if targeted else (after > before)
+            effects.append((float(before.mean()), float(after.mean()), float(right_way.float().mean())))
             continue
         excursion = max(float((out - images.cpu()).abs().max()) - eps, float(-out.min()), float(out.max() - 1))
         hint = next((h for h, result in _fgsm_mistakes(f, images, wanted, eps, targeted).items()
@@ -106,8 +112,12 @@ def check_fgsm(student_fgsm: Callable, bundle, eps: float = 4 / 255) -> None:
                 "100% of the pixels, nothing outside [0, 1] or the ε-ball", hint or
                 "x + ε·sign(∇x loss) untargeted, x − ε·sign(∇x loss of the target) targeted, then clamp to [0, 1]. "
                 "Take the gradient of F.cross_entropy(f(x), labels) with respect to the [0, 1] image that f receives.")
-    verdict(True, "one ε·sign(∇x cross-entropy) step, up the label's loss untargeted and down the target's loss "
-            "targeted, clamped to [0, 1]", "the same")
+    (up0, up1, up_share), (down0, down1, down_share) = effects
+    verdict(up_share >= 0.8 and down_share >= 0.8,
+            f"one step of ε = {eps * 255:.0f}/255 raised the label's cross-entropy from {up0:.2f} to {up1:.2f} "
+            f"({up_share:.0%} of the images) and lowered the target's from {down0:.2f} to {down1:.2f} "
+            f"({down_share:.0%})", "the label's loss up and the target's loss down for at least 80% of the images",
+            "the step matches the reference but does not move the loss: check that `f` is the model on [0, 1] pixels.")
 
 
 # ------------------------------------------------------------------------------------------------ projection
