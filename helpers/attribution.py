@@ -17,6 +17,7 @@ EVAL_SEED = 606  # the shared evaluation set: the same images in every lesson
 EVAL_SIZE = 200
 TABLE_FILE = Path("results") / "attribution_scores.json"  # relative to the notebooks' folder
 PHOTO_TABLE_FILE = Path("results") / "attribution_scores_photos.json"  # the same, on the boxed photos
+REPORT_CARD_FILE = Path("results") / "report_card.json"  # lesson 14's report cards
 MAX_BOX_AREA = 0.8  # a box that fills the frame says nothing about localisation: such objects are left out
 
 
@@ -167,3 +168,15 @@ def show_table(table: list[dict]):
     fig.suptitle(f"Attribution methods on {table[0]['images']} shapes images (grey: baselines)", fontweight="bold")
     fig.tight_layout()
     return fig
+
+
+def write_report_card(cards: dict[str, dict[str, dict[str, float]]], path: Path | str = REPORT_CARD_FILE) -> dict:
+    """Record lesson 14's report cards (card name → method → metric → value) in one file, replacing cards of the
+    same name and keeping the others (a shapes-model run and an ImageNet run each add theirs); return them all."""
+    path = Path(path)
+    recorded = json.loads(path.read_text()) if path.is_file() else {}
+    recorded.update({card: {method: {metric: round(float(value), 4) for metric, value in row.items()}
+                            for method, row in rows.items()} for card, rows in cards.items()})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(recorded, indent=1) + "\n")
+    return recorded

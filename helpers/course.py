@@ -27,6 +27,8 @@ LESSONS: list[tuple[str, str]] = [
     ("11_texture_synthesis.ipynb", "Texture synthesis with Gram matrices"),
     ("12_style_transfer.ipynb", "Neural style transfer"),
     ("13_fast_style_networks.ipynb", "Fast feed-forward style networks: instance norm and conditional instance norm"),
+    ("14_trusting_explanations.ipynb", "Can we trust an explanation? Integrated Gradients, SmoothGrad, faithfulness, "
+                                       "sanity checks, network dissection"),
 ]
 
 
@@ -61,6 +63,8 @@ SUMMARIES: dict[str, str] = {
         "mixing, colour preservation and SWAG smoothing.",
     "13_fast_style_networks.ipynb": "A trained network stylizes a photo in one pass: instance against batch "
         "norm, three styles in one network, and blends between them.",
+    "14_trusting_explanations.ipynb": "A report card for every attribution method: localisation, deletion and "
+        "insertion curves, sanity checks and cost, and single units that detect single shapes.",
 }
 
 

@@ -8,11 +8,11 @@ right, the hidden reference while the exercise is not done yet (see `core.exerci
 from __future__ import annotations
 
 from . import (adversarial, attribution_lessons, fast_style, gradient_ascent, inversion_and_dream, lessons_00_03,
-               style)
+               style, trust)
 from .core import ExerciseFailed, ExerciseNotDone, exercise_check, reference, run_student, verdict
 
 _LESSON_MODULES = (lessons_00_03, attribution_lessons, gradient_ascent, adversarial, inversion_and_dream, style,
-                   fast_style)
+                   fast_style, trust)
 _owner: dict[str, str] = {}
 for _module in _LESSON_MODULES:
     for _name in (n for n in dir(_module) if n.startswith("check_")):
