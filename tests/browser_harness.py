@@ -56,6 +56,27 @@ def missing_browser_reason() -> str | None:
     return None
 
 
+EDITIONS_SWITCH = "CNNVIZ_BROWSER_EDITIONS"  # which editions the browser tests drive: "student,solutions" (the default)
+# Each edition runs on its own model, in fast mode: the student editions on the shapes model (unsolved, as students
+# start), the solutions editions on the trained EfficientNet-Lite0, where every lesson asserts its claims on photos.
+# That browser run stands in for the headless EfficientNet-Lite0 run of tests/test_notebooks_imagenet_path.py.
+EDITION_FOLDERS = {"student": ("notebooks/student", None), "solutions": ("notebooks", "efficientnet_lite0")}
+
+
+def browser_editions() -> dict[str, tuple[str, str | None]]:
+    """edition → (folder, model; None: the test session's model, shapes unless CNNVIZ_TEST_MODEL says otherwise)."""
+    names = [n.strip() for n in os.environ.get(EDITIONS_SWITCH, "student,solutions").split(",") if n.strip()]
+    unknown = [n for n in names if n not in EDITION_FOLDERS]
+    if unknown:
+        raise ValueError(f"{EDITIONS_SWITCH} names {unknown}; the editions are {sorted(EDITION_FOLDERS)}")
+    return {name: EDITION_FOLDERS[name] for name in names}
+
+
+def browser_runs_solutions_on(model: str) -> bool:
+    """True when the browser tests run here and drive the solutions editions on `model`."""
+    return missing_browser_reason() is None and browser_editions().get("solutions", ("", None))[1] == model
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
