@@ -1,8 +1,8 @@
 """Every lesson as people use it: JupyterLab in a real browser, Run All, no traceback, every live widget
 shows its controls and its default figure, and moving its first control redraws the figure (within the
-presenting budget on the shapes model). Both editions by default (browser_harness.browser_editions): the student
-editions unsolved on the shapes model, the solutions editions on EfficientNet-Lite0. Screenshots and a JSON report
-go to build/browser/.
+presenting budget on the shapes model). The student editions, unsolved, on the shapes model; with
+CNNVIZ_BROWSER_EDITIONS=student,solutions also the solutions editions on EfficientNet-Lite0
+(browser_harness.browser_editions). Screenshots and a JSON report go to build/browser/.
 
 The student editions run with nothing solved, so each must also show what tests/edition_rules.py asks (one ✋ line per
 check, every figure): these tests stand in for tests/test_student_editions.py where they run, and the solutions
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(missing_browser_reason() is not None, reason=str
 
 REDRAW_BUDGET_S = 2.0  # a redraw must be quick enough to present live (shapes model)
 OUT = REPO_ROOT / "build" / "browser"
-EDITIONS = browser_editions()  # the student editions on the shapes model, the solutions editions on EfficientNet-Lite0
+EDITIONS = browser_editions()  # edition → (folder, model): student editions on the shapes model by default
 
 
 def _server_env(model: str | None = None) -> dict[str, str]:
