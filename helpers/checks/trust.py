@@ -47,7 +47,8 @@ def check_integrated_gradients(student: Callable, bundle) -> None:
     midpoints = [(k + 0.5) / steps for k in range(steps)]
     answer = attempt(student, bundle.model, x.clone(), targets.clone(), baseline.clone(), steps,
                      where="3 shapes images, 5 steps")
-    expected = ((x - baseline) * _path_gradients(bundle.model, x, targets, baseline, midpoints) / steps).cpu()
+    mean_gradient = _path_gradients(bundle.model, x, targets, baseline, midpoints) / steps
+    expected = ((x - baseline) * mean_gradient).cpu()
     answer = answer.detach().cpu() if isinstance(answer, torch.Tensor) else answer
     scale = float(expected.abs().max())
     if not same_values(answer, expected, atol=1e-4 * scale, rtol=1e-3):
@@ -59,10 +60,9 @@ def check_integrated_gradients(student: Callable, bundle) -> None:
         mistakes = {
             "the gradient at x alone times (x − baseline) is 'gradient × input': average the gradient over the "
             "points along the path.": (x - baseline) * _path_gradients(bundle.model, x, targets, baseline, [1.0]),
-            "multiply the averaged gradient by (x − baseline): IG is (x − x') × the mean path gradient.":
-                _path_gradients(bundle.model, x, targets, baseline, midpoints) / steps,
+            "multiply the averaged gradient by (x − baseline): IG is (x − x') × the mean path gradient.": mean_gradient,
             "divide the sum of the gradients by the number of steps: the integral is their mean, not their sum.":
-                (x - baseline) * _path_gradients(bundle.model, x, targets, baseline, midpoints),
+                (x - baseline) * mean_gradient * steps,
             "use the midpoints alpha = (k + 0.5) / steps; torch.linspace(0, 1, steps) puts points at both ends.":
                 (x - baseline) * _path_gradients(bundle.model, x, targets, baseline, linspace) / steps,
             "use the left end points alpha = k / steps? The lesson asks for the midpoints, (k + 0.5) / steps.":
