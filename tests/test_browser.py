@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import asdict
 
 import pytest
@@ -102,8 +103,15 @@ def test_lesson_in_jupyterlab(notebook, edition, page, lab):
             f"{path}: redraw took {widget.redraw_seconds:.2f} s after {widget.moved} (budget {REDRAW_BUDGET_S} s)")
 
 
+def _tour_kernel_idle(server) -> bool:
+    """Whether the server holds a session for the tour whose kernel has started and is idle."""
+    return any(s.get("path", "").endswith("00_setup_and_tour.ipynb") and s["kernel"]["execution_state"] == "idle"
+               for s in server.api("/api/sessions"))
+
+
 def test_readme_main_command_opens_the_tour_and_runs_its_first_cells(browser):
-    """`jupyter lab notebooks/00_setup_and_tour.ipynb`, as the README says: the tour opens by itself."""
+    """`jupyter lab notebooks/00_setup_and_tour.ipynb`, as the README says: the tour opens by itself, and running
+    its first cells with Shift+Enter prints where the course runs."""
     with lab_server(REPO_ROOT, _server_env(), extra_args=["notebooks/00_setup_and_tour.ipynb"]) as server:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         try:
@@ -114,9 +122,26 @@ def test_readme_main_command_opens_the_tour_and_runs_its_first_cells(browser):
             page.wait_for_selector("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current:has-text('00_setup_and_tour.ipynb')",
                                    timeout=30_000)  # the tour is the open, current document tab
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-            page.click(".jp-NotebookPanel .jp-Cell")
-            for _ in range(4):  # title, badges, Colab cell, set-up cell
+            deadline = time.time() + 120
+            while not _tour_kernel_idle(server):  # the indicator can show idle before the kernel has started
+                assert time.time() < deadline, f"the tour's kernel did not start: {server.api('/api/sessions')}"
+                time.sleep(0.5)
+            # select the first cell by its prompt (the cell's text holds links) and run four cells: title, badges,
+            # Colab cell, set-up cell
+            page.locator(".jp-NotebookPanel .jp-Cell").first.locator(".jp-InputPrompt").click()
+            page.keyboard.press("Escape")
+            for _ in range(4):
                 page.keyboard.press("Shift+Enter")
-            page.wait_for_function("() => document.body.innerText.includes('Running on local')", timeout=120_000)
+                page.wait_for_timeout(200)
+            try:
+                page.wait_for_function("() => document.body.innerText.includes('Running on local')", timeout=120_000)
+            except Exception:
+                OUT.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(OUT / "readme_tour.png"))
+                shown = page.evaluate("""() => [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell')]
+                    .slice(0, 3).map(c => c.querySelector('.jp-InputPrompt').innerText + ' '
+                                          + (c.querySelector('.jp-OutputArea')?.innerText || '').slice(0, 600))""")
+                raise AssertionError(f"the set-up cell did not print where it runs (screenshot {OUT / 'readme_tour.png'});"
+                                     f" the first code cells' prompts and outputs: {shown}") from None
         finally:
             context.close()

@@ -34,3 +34,18 @@ def test_prefetch_offline_fails_cleanly(no_network, monkeypatch, tmp_path, capsy
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     assert prefetch.main(["squeezenet1_1"]) == 1
     assert "Download failed" in capsys.readouterr().err
+
+
+def test_side_by_side_runs_keep_order_and_report_each_failure(tmp_path):
+    """Two kernels at a time, one PyTorch thread each; a failing notebook is reported as its own error."""
+    import nbformat
+
+    from helpers.timing import run_side_by_side
+    paths = []
+    for name, source in [("ok", "import torch\nprint(torch.get_num_threads())"), ("bad", "1 / 0")]:
+        path = tmp_path / f"{name}.ipynb"
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)]), path)
+        paths.append(path)
+    ok, bad = run_side_by_side([(path, {}) for path in paths])
+    assert ok["notebook"] == "ok.ipynb" and ok["seconds"] > 0 and "error" not in ok
+    assert bad["notebook"] == "bad.ipynb" and "ZeroDivisionError" in bad["error"] and "\x1b[" not in bad["error"]
