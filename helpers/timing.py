@@ -32,17 +32,10 @@ def run_notebook(path: Path, env: dict[str, str] | None = None, timeout: int = 6
     """Execute one notebook in a fresh kernel (in its own folder); return wall seconds and peak memory. With
     `gallery`, also write the lesson's gallery picture from this run (helpers.gallery); with `keep`, also return
     the executed notebook under "executed" (tests read its outputs)."""
-    from nbclient import NotebookClient
-    nb = nbformat.read(path, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(_PEAK_CELL))
     old_env = dict(os.environ)
     os.environ.update(env or {})
     try:
-        client = NotebookClient(nb, timeout=timeout, startup_timeout=120, kernel_name="python3",
-                                resources={"metadata": {"path": str(path.parent)}})
-        start = time.perf_counter()
-        client.execute()
-        seconds = time.perf_counter() - start
+        nb, seconds = _execute(path, timeout)
     finally:
         os.environ.clear()
         os.environ.update(old_env)
@@ -56,6 +49,29 @@ def run_notebook(path: Path, env: dict[str, str] | None = None, timeout: int = 6
         nb.cells.pop()  # the peak-memory probe
         result["executed"] = nb
     return result
+
+
+def _execute(path: Path, timeout: int, attempts: int = 3) -> tuple[nbformat.NotebookNode, float]:
+    """Run the notebook (with the peak-memory probe appended) in a fresh kernel; return it and its wall seconds.
+    A kernel that dies before its first cell is started again: two kernels starting at the same moment can pick
+    the same free port (ZMQError: Address already in use)."""
+    from nbclient import NotebookClient
+    for attempt in range(attempts):
+        nb = nbformat.read(path, as_version=4)
+        nb.cells.append(nbformat.v4.new_code_cell(_PEAK_CELL))
+        client = NotebookClient(nb, timeout=timeout, startup_timeout=120, kernel_name="python3",
+                                resources={"metadata": {"path": str(path.parent)}})
+        start = time.perf_counter()
+        try:
+            client.execute()
+        except Exception:
+            never_ran = all(cell.get("execution_count") is None for cell in nb.cells if cell.cell_type == "code")
+            if not never_ran or attempt == attempts - 1:
+                raise
+            time.sleep(1 + attempt)
+            continue
+        return nb, time.perf_counter() - start
+    raise AssertionError("unreachable")
 
 
 def _run_job(job: tuple[Path, dict[str, str]]) -> dict:

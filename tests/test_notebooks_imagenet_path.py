@@ -33,10 +33,10 @@ def _order(job: tuple[str, str]) -> tuple[int, str, str]:
 @pytest.fixture(scope="module")
 def imagenet_runs(request) -> dict[tuple[str, str], dict]:
     """(notebook, model) → run_notebook's result or {"error"}, for every test of this module that was selected."""
-    module = sys.modules[__name__]
+    module = sys.modules[__name__]  # nbval's notebook cells are items too, without a module
     jobs = sorted({(item.callspec.params["notebook"], item.callspec.params["model"])
                    for item in request.session.items
-                   if item.module is module and not browser_runs_solutions_on(item.callspec.params["model"])},
+                   if getattr(item, "module", None) is module and not browser_runs_solutions_on(item.callspec.params["model"])},
                   key=_order)
     results = run_side_by_side([(REPO_ROOT / "notebooks" / notebook, {"CNNVIZ_MODEL": model, "CNNVIZ_FAST": "1"})
                                 for notebook, model in jobs])

@@ -49,3 +49,40 @@ def test_side_by_side_runs_keep_order_and_report_each_failure(tmp_path):
     ok, bad = run_side_by_side([(path, {}) for path in paths])
     assert ok["notebook"] == "ok.ipynb" and ok["seconds"] > 0 and "error" not in ok
     assert bad["notebook"] == "bad.ipynb" and "ZeroDivisionError" in bad["error"] and "\x1b[" not in bad["error"]
+
+
+def test_a_kernel_that_dies_before_its_first_cell_is_started_again(monkeypatch, tmp_path):
+    """Two kernels starting at once can draw the same port; that start is retried, a failing cell is not."""
+    import nbclient
+    import nbformat
+
+    from helpers import timing
+    path = tmp_path / "one.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), path)
+    starts = []
+
+    class FlakyClient:
+        def __init__(self, nb, **kwargs):
+            self.nb = nb
+
+        def execute(self):
+            starts.append(len(starts))
+            if len(starts) == 1:
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            self.nb.cells[0].execution_count = 1
+            if fail_in_cell:
+                raise ZeroDivisionError("a cell failed")
+
+    monkeypatch.setattr(timing.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(nbclient, "NotebookClient", FlakyClient)
+    fail_in_cell = False
+    nb, seconds = timing._execute(path, timeout=10)
+    assert len(starts) == 2 and nb.cells[0].execution_count == 1 and seconds >= 0
+    starts.clear()
+    fail_in_cell = True
+    try:
+        timing._execute(path, timeout=10)
+    except ZeroDivisionError:
+        assert len(starts) == 2  # the failed start, then the failing cell: not run a third time
+    else:
+        raise AssertionError("expected the cell's error")
