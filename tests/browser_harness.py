@@ -20,7 +20,10 @@ from typing import Iterator
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                 # two lessons run side by side in two pages: neither may be throttled as a background page
+                 "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+                 "--disable-backgrounding-occluded-windows"]
 # JupyterLab settings for the test server: render every cell (JupyterLab 4 otherwise renders only the cells
 # in view), start the notebook's kernel without asking, never save a notebook (the outputs a run leaves must
 # not reach the repository), and fetch no news (there is no internet).
@@ -56,18 +59,18 @@ def missing_browser_reason() -> str | None:
     return None
 
 
-EDITIONS_SWITCH = "CNNVIZ_BROWSER_EDITIONS"  # which editions the browser tests drive: "student" (the default) or "student,solutions"
+EDITIONS_SWITCH = "CNNVIZ_BROWSER_EDITIONS"  # which editions the browser tests drive: "student,solutions" (the default)
 # Each edition runs on its own model, in fast mode: the student editions on the shapes model (unsolved, as students
 # start), the solutions editions on the trained EfficientNet-Lite0, where every lesson asserts its claims on photos;
-# when they run, they stand in for the headless EfficientNet-Lite0 run of tests/test_notebooks_imagenet_path.py.
-# Both editions take 2,281 s for the whole README command on 2 cores, against CI's 40 minutes with its install:
-# CI drives the student editions only, and the solutions editions run headless there.
+# they stand in for the headless EfficientNet-Lite0 run of tests/test_notebooks_imagenet_path.py. Two lessons at a
+# time (run_lessons_side_by_side), the student editions take 391 s and the solutions editions 503 s on 2 cores.
+# "student" drives the student editions only (the solutions editions then run headless).
 EDITION_FOLDERS = {"student": ("notebooks/student", None), "solutions": ("notebooks", "efficientnet_lite0")}
 
 
 def browser_editions() -> dict[str, tuple[str, str | None]]:
     """edition → (folder, model; None: the test session's model, shapes unless CNNVIZ_TEST_MODEL says otherwise)."""
-    names = [n.strip() for n in os.environ.get(EDITIONS_SWITCH, "student").split(",") if n.strip()]
+    names = [n.strip() for n in os.environ.get(EDITIONS_SWITCH, "student,solutions").split(",") if n.strip()]
     unknown = [n for n in names if n not in EDITION_FOLDERS]
     if unknown:
         raise ValueError(f"{EDITIONS_SWITCH} names {unknown}; the editions are {sorted(EDITION_FOLDERS)}")
@@ -100,6 +103,12 @@ class LabServer:
         with urllib.request.urlopen(request, timeout=30) as response:
             body = response.read()
         return json.loads(body) if body else None
+
+    def shutdown_notebook(self, path: str) -> None:
+        """Shut down the kernel of every session open on `path` (a path under the server root)."""
+        for session in self.api("/api/sessions"):
+            if session.get("path") == path:
+                self.api(f"/api/sessions/{session['id']}", method="DELETE")
 
     def shutdown_kernels(self) -> None:
         """Shut down every session's kernel (each lesson runs in a fresh one)."""
@@ -179,6 +188,8 @@ class LessonReport:
     widgets: list[WidgetReport] = field(default_factory=list)
     cells: int = 0
     shown: list[dict] = field(default_factory=list)  # per code cell: the text its outputs show, its images
+    failure: str = ""  # what stopped the harness on this lesson (a timeout, a missing element), if anything
+    side_by_side: int = 1  # how many lessons ran at a time (Run All seconds are longer when two share the CPU)
 
 
 def shown_outputs(page) -> list[dict]:
@@ -201,26 +212,29 @@ def open_notebook(page, server: LabServer, notebook: str, timeout_ms: int = 120_
     return time.perf_counter() - start
 
 
-def run_all(page, timeout_ms: int = 900_000) -> float:
-    """Run > Run All Cells, then wait until every code cell has run, or Run All stopped at an error, and the
-    kernel is idle. Seconds."""
+RUN_ALL_DONE = """() => {
+    const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+    const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent.trim());
+    const idle = document.querySelector(".jp-Notebook-ExecutionIndicator[data-status='idle']");
+    const stopped = [...panel.querySelectorAll('.jp-OutputArea-output')]
+        .some(o => o.innerText.includes('Traceback (most recent call last)'));
+    // a cell whose input is collapsed (the student edition's hidden references) shows no prompt text
+    const shown = prompts.filter(t => t !== '');
+    return idle && shown.length > 0 && !shown.some(t => t.startsWith('[*]'))
+           && (stopped || (shown.every(t => /^\\[\\d+\\]/.test(t)) && /^\\[\\d+\\]/.test(prompts[prompts.length - 1])));
+}"""  # every code cell has run, or Run All stopped at an error, and the kernel is idle
+
+
+def start_run_all(page) -> None:
+    """Run > Run All Cells, as a person does it."""
     page.click(".jp-NotebookPanel .jp-Notebook")
     page.locator("li.lm-MenuBar-item", has_text="Run").first.click()
     page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
-    start = time.perf_counter()
-    page.wait_for_function(
-        """() => {
-            const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
-            const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent.trim());
-            const idle = document.querySelector(".jp-Notebook-ExecutionIndicator[data-status='idle']");
-            const stopped = [...panel.querySelectorAll('.jp-OutputArea-output')]
-                .some(o => o.innerText.includes('Traceback (most recent call last)'));
-            // a cell whose input is collapsed (the student edition's hidden references) shows no prompt text
-            const shown = prompts.filter(t => t !== '');
-            return idle && shown.length > 0 && !shown.some(t => t.startsWith('[*]'))
-                   && (stopped || (shown.every(t => /^\\[\\d+\\]/.test(t)) && /^\\[\\d+\\]/.test(prompts[prompts.length - 1])));
-        }""", timeout=timeout_ms, polling=500)
-    return time.perf_counter() - start
+
+
+def run_all_done(page) -> bool:
+    """Whether the Run All started by start_run_all has finished (or stopped at an error)."""
+    return bool(page.evaluate(RUN_ALL_DONE))
 
 
 def error_outputs(page) -> list[str]:
@@ -279,12 +293,8 @@ def move_first_control(page, box, timeout_s: float = 60.0) -> WidgetReport:
     return report
 
 
-def run_lesson(page, server: LabServer, notebook: str, screenshot: Path | None = None,
-               run_timeout_ms: int = 900_000) -> LessonReport:
-    """Open a lesson, Run All, collect errors, probe every live widget, save a screenshot."""
-    report = LessonReport(notebook)
-    report.open_seconds = open_notebook(page, server, notebook)
-    report.run_all_seconds = run_all(page, run_timeout_ms)
+def inspect_lesson(page, report: LessonReport, screenshot: Path | None = None) -> None:
+    """After Run All: read what the notebook shows, probe every live widget, save a screenshot."""
     report.cells = len(page.query_selector_all(".jp-NotebookPanel .jp-CodeCell"))
     report.errors = error_outputs(page)
     report.shown = shown_outputs(page)
@@ -295,4 +305,64 @@ def run_lesson(page, server: LabServer, notebook: str, screenshot: Path | None =
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         boxes = page.query_selector_all(".cnnviz-live")
         (boxes[0] if boxes else page).screenshot(path=str(screenshot))
-    return report
+
+
+@dataclass
+class _Slot:
+    """A lesson being run in its own browser context and kernel."""
+
+    context: object
+    page: object
+    report: LessonReport
+    screenshot: Path | None
+    started: float
+
+
+def run_lessons_side_by_side(browser, server: LabServer, lessons: list[tuple[str, Path | None]], slots: int = 2,
+                             run_timeout_s: float = 900, open_timeout_s: float = 120,
+                             viewport: dict | None = None) -> dict[str, LessonReport]:
+    """Open and Run All the lessons (notebook path under the server root, screenshot path) `slots` at a time, each
+    in its own browser context and kernel; a lesson that finishes is inspected (inspect_lesson) at once and its
+    kernel shut down, and the next one starts. A failure of the harness on one lesson (a timeout, a missing
+    element) is recorded in its report's `failure`; the others go on. Returns notebook path → report."""
+    queue, running, reports = list(lessons), {}, {}
+
+    def finish(notebook: str, slot: _Slot, failure: str = "") -> None:
+        try:
+            if not failure:
+                slot.report.run_all_seconds = time.perf_counter() - slot.started
+                inspect_lesson(slot.page, slot.report, slot.screenshot)
+        except Exception as error:  # noqa: BLE001 - reported with the lesson
+            failure = f"{type(error).__name__}: {error}"
+        finally:
+            slot.report.failure = failure
+            slot.report.side_by_side = slots
+            reports[notebook] = slot.report
+            running.pop(notebook, None)
+            slot.context.close()
+            server.shutdown_notebook(notebook)
+
+    try:
+        while queue or running:
+            while queue and len(running) < slots:
+                notebook, screenshot = queue.pop(0)
+                context = browser.new_context(viewport=viewport or {"width": 1400, "height": 1000})
+                slot = _Slot(context, context.new_page(), LessonReport(notebook), screenshot, 0.0)
+                running[notebook] = slot
+                try:
+                    slot.report.open_seconds = open_notebook(slot.page, server, notebook, int(open_timeout_s * 1000))
+                    start_run_all(slot.page)
+                    slot.started = time.perf_counter()
+                except Exception as error:  # noqa: BLE001 - reported with the lesson
+                    finish(notebook, slot, f"could not open and Run All: {type(error).__name__}: {error}")
+            for notebook, slot in list(running.items()):
+                if run_all_done(slot.page):
+                    finish(notebook, slot)
+                elif time.perf_counter() - slot.started > run_timeout_s:
+                    finish(notebook, slot, f"Run All did not finish in {run_timeout_s:.0f} s")
+            time.sleep(0.5)
+    finally:
+        for notebook, slot in list(running.items()):  # only when interrupted
+            slot.context.close()
+            server.shutdown_notebook(notebook)
+    return reports

@@ -1,8 +1,8 @@
 """Every lesson as people use it: JupyterLab in a real browser, Run All, no traceback, every live widget
 shows its controls and its default figure, and moving its first control redraws the figure (within the
-presenting budget on the shapes model). The student editions, unsolved, on the shapes model; with
-CNNVIZ_BROWSER_EDITIONS=student,solutions also the solutions editions on EfficientNet-Lite0
-(browser_harness.browser_editions). Screenshots and a JSON report go to build/browser/.
+presenting budget on the shapes model). The student editions, unsolved, on the shapes model, and the solutions
+editions on EfficientNet-Lite0 (browser_harness.browser_editions; CNNVIZ_BROWSER_EDITIONS=student drives only the
+first). Screenshots and a JSON report go to build/browser/.
 
 The student editions run with nothing solved, so each must also show what tests/edition_rules.py asks (one ✋ line per
 check, every figure): these tests stand in for tests/test_student_editions.py where they run, and the solutions
@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from dataclasses import asdict
 
 import pytest
 
-from browser_harness import (CHROMIUM_ARGS, browser_editions, chromium_path, lab_server, missing_browser_reason,
-                             run_lesson)
+from browser_harness import (CHROMIUM_ARGS, LessonReport, browser_editions, chromium_path, lab_server,
+                             missing_browser_reason, run_lessons_side_by_side)
 from edition_rules import ShownCell, code_cells, unsolved_run_problems
 from helpers import course
 from helpers.paths import REPO_ROOT
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.skipif(missing_browser_reason() is not None, reason=str
 
 REDRAW_BUDGET_S = 2.0  # a redraw must be quick enough to present live (shapes model)
 OUT = REPO_ROOT / "build" / "browser"
-EDITIONS = browser_editions()  # edition → (folder, model): student editions on the shapes model by default
+EDITIONS = browser_editions()  # edition → (folder, model): the student editions on shapes, the solutions on EfficientNet-Lite0
 
 
 def _server_env(model: str | None = None) -> dict[str, str]:
@@ -39,8 +40,8 @@ def _server_env(model: str | None = None) -> dict[str, str]:
     if model:
         env["CNNVIZ_MODEL"] = model
     env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-    # torch keeps its default threads: Chromium and the server use about 20% of one core while a lesson runs, and
-    # lesson 07's Run All takes 96 s with two threads against 122 s with one (measured on 2 cores).
+    # one PyTorch thread per kernel: two lessons run side by side (test_browser.edition_reports), one per core
+    env["OMP_NUM_THREADS"] = "1"
     return env
 
 
@@ -67,24 +68,41 @@ def browser():
             chromium.close()
 
 
-@pytest.fixture
-def page(browser, lab):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-        lab.shutdown_kernels()  # each lesson gets a fresh kernel, also after a failure
+# the longest Run Alls first, so that the two kernels finish together
+HEAVY_FIRST = ("14", "08", "04", "07", "09", "06", "03")
+
+
+def _order(notebook: str) -> tuple[int, str]:
+    prefix = notebook[:2]
+    return (HEAVY_FIRST.index(prefix) if prefix in HEAVY_FIRST else len(HEAVY_FIRST), notebook)
+
+
+@pytest.fixture(scope="module")
+def edition_reports(request, edition, lab, browser) -> dict[str, LessonReport]:
+    """notebook → what the browser showed, for every selected lesson of this edition. The lessons run two at a
+    time, each in its own page and one-thread kernel (browser_harness.run_lessons_side_by_side), all with the
+    first test of the edition; each test then judges its own lesson."""
+    module = sys.modules[__name__]  # nbval's notebook cells are items too, without a module
+    params = [getattr(getattr(item, "callspec", None), "params", {}) for item in request.session.items
+              if getattr(item, "module", None) is module]
+    notebooks = sorted({p["notebook"] for p in params if "notebook" in p and p.get("edition") == edition}, key=_order)
+    folder = EDITIONS[edition][0]
+    reports = run_lessons_side_by_side(browser, lab, [(f"{folder}/{notebook}", OUT / edition / notebook.replace(".ipynb", ".png"))
+                                                      for notebook in notebooks])
+    OUT.mkdir(parents=True, exist_ok=True)
+    model = _server_env(EDITIONS[edition][1])["CNNVIZ_MODEL"]
+    with (OUT / "report.jsonl").open("a") as log:
+        for report in reports.values():
+            log.write(json.dumps({"edition": edition, "model": model, **asdict(report)}) + "\n")
+    return {notebook: reports[f"{folder}/{notebook}"] for notebook in notebooks}
 
 
 @pytest.mark.parametrize("notebook", [name for name, _ in course.LESSONS])
-def test_lesson_in_jupyterlab(notebook, edition, page, lab):
+def test_lesson_in_jupyterlab(notebook, edition, edition_reports):
     path = f"{EDITIONS[edition][0]}/{notebook}"
     model = _server_env(EDITIONS[edition][1])["CNNVIZ_MODEL"]
-    report = run_lesson(page, lab, path, screenshot=OUT / edition / notebook.replace(".ipynb", ".png"))
-    OUT.mkdir(parents=True, exist_ok=True)
-    with (OUT / "report.jsonl").open("a") as log:
-        log.write(json.dumps({"edition": edition, "model": model, **asdict(report)}) + "\n")
+    report = edition_reports[notebook]
+    assert not report.failure, f"{path} in the browser: {report.failure}"
     assert not report.errors, f"{path} shows errors:\n" + "\n---\n".join(report.errors)
     if edition == "student":
         sources = code_cells(REPO_ROOT / path)
@@ -145,3 +163,15 @@ def test_readme_main_command_opens_the_tour_and_runs_its_first_cells(browser):
                                      f" the first code cells' prompts and outputs: {shown}") from None
         finally:
             context.close()
+
+
+def test_side_by_side_runs_report_a_lesson_that_fails_and_shut_every_kernel(browser):
+    """A lesson the harness cannot run is reported with its reason while the other one runs; no kernel is left."""
+    with lab_server(REPO_ROOT, _server_env()) as server:
+        reports = run_lessons_side_by_side(browser, server, [("notebooks/no_such_lesson.ipynb", None),
+                                                             ("notebooks/00_setup_and_tour.ipynb", None)],
+                                           open_timeout_s=15)
+        assert "could not open" in reports["notebooks/no_such_lesson.ipynb"].failure
+        tour = reports["notebooks/00_setup_and_tour.ipynb"]
+        assert not tour.failure and not tour.errors and tour.run_all_seconds > 0 and tour.widgets
+        assert server.api("/api/sessions") == [] and server.api("/api/kernels") == []
