@@ -21,6 +21,7 @@ import pytest
 from browser_harness import (CHROMIUM_ARGS, LessonReport, browser_editions, chromium_path, lab_server,
                              missing_browser_reason, run_lessons_side_by_side)
 from edition_rules import ShownCell, code_cells, unsolved_run_problems
+from selection import heavy_rank, selected_params
 from helpers import course
 from helpers.paths import REPO_ROOT
 
@@ -43,6 +44,11 @@ def _server_env(model: str | None = None) -> dict[str, str]:
     # one PyTorch thread per kernel: two lessons run side by side (test_browser.edition_reports), one per core
     env["OMP_NUM_THREADS"] = "1"
     return env
+
+
+def _edition_model(edition: str) -> str:
+    """The model the edition's kernels run."""
+    return _server_env(EDITIONS[edition][1])["CNNVIZ_MODEL"]
 
 
 @pytest.fixture(scope="module", params=list(EDITIONS))
@@ -72,25 +78,19 @@ def browser():
 HEAVY_FIRST = ("14", "08", "04", "07", "09", "06", "03")
 
 
-def _order(notebook: str) -> tuple[int, str]:
-    prefix = notebook[:2]
-    return (HEAVY_FIRST.index(prefix) if prefix in HEAVY_FIRST else len(HEAVY_FIRST), notebook)
-
-
 @pytest.fixture(scope="module")
 def edition_reports(request, edition, lab, browser) -> dict[str, LessonReport]:
     """notebook → what the browser showed, for every selected lesson of this edition. The lessons run two at a
     time, each in its own page and one-thread kernel (browser_harness.run_lessons_side_by_side), all with the
     first test of the edition; each test then judges its own lesson."""
-    module = sys.modules[__name__]  # nbval's notebook cells are items too, without a module
-    params = [getattr(getattr(item, "callspec", None), "params", {}) for item in request.session.items
-              if getattr(item, "module", None) is module]
-    notebooks = sorted({p["notebook"] for p in params if "notebook" in p and p.get("edition") == edition}, key=_order)
+    notebooks = sorted({p["notebook"] for p in selected_params(request, sys.modules[__name__])
+                        if "notebook" in p and p.get("edition") == edition},
+                       key=lambda notebook: (heavy_rank(notebook, HEAVY_FIRST), notebook))
     folder = EDITIONS[edition][0]
     reports = run_lessons_side_by_side(browser, lab, [(f"{folder}/{notebook}", OUT / edition / notebook.replace(".ipynb", ".png"))
                                                       for notebook in notebooks])
     OUT.mkdir(parents=True, exist_ok=True)
-    model = _server_env(EDITIONS[edition][1])["CNNVIZ_MODEL"]
+    model = _edition_model(edition)
     with (OUT / "report.jsonl").open("a") as log:
         for report in reports.values():
             log.write(json.dumps({"edition": edition, "model": model, **asdict(report)}) + "\n")
@@ -100,7 +100,7 @@ def edition_reports(request, edition, lab, browser) -> dict[str, LessonReport]:
 @pytest.mark.parametrize("notebook", [name for name, _ in course.LESSONS])
 def test_lesson_in_jupyterlab(notebook, edition, edition_reports):
     path = f"{EDITIONS[edition][0]}/{notebook}"
-    model = _server_env(EDITIONS[edition][1])["CNNVIZ_MODEL"]
+    model = _edition_model(edition)
     report = edition_reports[notebook]
     assert not report.failure, f"{path} in the browser: {report.failure}"
     assert not report.errors, f"{path} shows errors:\n" + "\n---\n".join(report.errors)

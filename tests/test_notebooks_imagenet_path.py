@@ -17,6 +17,7 @@ from browser_harness import browser_runs_solutions_on
 from helpers import course
 from helpers.paths import REPO_ROOT
 from helpers.timing import run_side_by_side
+from selection import heavy_rank, selected_params
 
 MODELS = ["efficientnet_lite0", "squeezenet1_1:random"]
 # the longest lessons first, so that the two kernels finish together (fast-mode seconds on SqueezeNet: 14 65 s,
@@ -24,20 +25,12 @@ MODELS = ["efficientnet_lite0", "squeezenet1_1:random"]
 HEAVY_FIRST = ("14", "08", "04", "09", "06", "03")
 
 
-def _order(job: tuple[str, str]) -> tuple[int, str, str]:
-    notebook, model = job
-    prefix = notebook[:2]
-    return (HEAVY_FIRST.index(prefix) if prefix in HEAVY_FIRST else len(HEAVY_FIRST), model, notebook)
-
-
 @pytest.fixture(scope="module")
 def imagenet_runs(request) -> dict[tuple[str, str], dict]:
     """(notebook, model) → run_notebook's result or {"error"}, for every test of this module that was selected."""
-    module = sys.modules[__name__]  # nbval's notebook cells are items too, without a module
-    jobs = sorted({(item.callspec.params["notebook"], item.callspec.params["model"])
-                   for item in request.session.items
-                   if getattr(item, "module", None) is module and not browser_runs_solutions_on(item.callspec.params["model"])},
-                  key=_order)
+    jobs = sorted({(p["notebook"], p["model"]) for p in selected_params(request, sys.modules[__name__])
+                   if not browser_runs_solutions_on(p["model"])},
+                  key=lambda job: (heavy_rank(job[0], HEAVY_FIRST), job[1], job[0]))
     results = run_side_by_side([(REPO_ROOT / "notebooks" / notebook, {"CNNVIZ_MODEL": model, "CNNVIZ_FAST": "1"})
                                 for notebook, model in jobs])
     return dict(zip(jobs, results))
