@@ -189,6 +189,7 @@ class LessonReport:
     cells: int = 0
     shown: list[dict] = field(default_factory=list)  # per code cell: the text its outputs show, its images
     failure: str = ""  # what stopped the harness on this lesson (a timeout, a missing element), if anything
+    run_all_clicks: int = 1  # Run All is clicked again, once, when no cell has started 30 s after the first click
     side_by_side: int = 1  # how many lessons ran at a time (Run All seconds are longer when two share the CPU)
 
 
@@ -203,12 +204,23 @@ def shown_outputs(page) -> list[dict]:
     }""")
 
 
+def wait_for_kernel(server: LabServer, path: str, timeout_s: float = 120) -> None:
+    """Wait until the server holds a session on `path` whose kernel has started and is idle: the page's execution
+    indicator can show idle before that, and cells run then are lost."""
+    deadline = time.time() + timeout_s
+    while not any(s.get("path") == path and s["kernel"]["execution_state"] == "idle" for s in server.api("/api/sessions")):
+        if time.time() > deadline:
+            raise TimeoutError(f"the kernel of {path} did not start in {timeout_s:.0f} s: {server.api('/api/sessions')}")
+        time.sleep(0.5)
+
+
 def open_notebook(page, server: LabServer, notebook: str, timeout_ms: int = 120_000) -> float:
     """Open `notebook` (a path under the server root) in a fresh workspace; wait for its kernel. Seconds."""
     start = time.perf_counter()
     page.goto(f"{server.url}/lab/workspaces/t{secrets.token_hex(4)}/tree/{notebook}?reset&token={server.token}")
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=timeout_ms)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout_ms)
+    wait_for_kernel(server, notebook, timeout_ms / 1000)
     return time.perf_counter() - start
 
 
@@ -230,6 +242,10 @@ def start_run_all(page) -> None:
     page.click(".jp-NotebookPanel .jp-Notebook")
     page.locator("li.lm-MenuBar-item", has_text="Run").first.click()
     page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
+
+
+RUN_ALL_STARTED = """() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
+    .some(p => /^\\[(\\*|\\d+)\\]/.test(p.textContent.trim()))"""  # a cell is queued, running or has run
 
 
 def run_all_done(page) -> bool:
@@ -337,6 +353,12 @@ def run_lessons_side_by_side(browser, server: LabServer, lessons: list[tuple[str
         finally:
             slot.report.failure = failure
             slot.report.side_by_side = slots
+            if failure and slot.screenshot is not None:  # what the page showed, for the failure message
+                try:
+                    slot.screenshot.parent.mkdir(parents=True, exist_ok=True)
+                    slot.page.screenshot(path=str(slot.screenshot))
+                except Exception:  # noqa: BLE001 - the failure is reported either way
+                    pass
             reports[notebook] = slot.report
             running.pop(notebook, None)
             slot.context.close()
@@ -356,9 +378,13 @@ def run_lessons_side_by_side(browser, server: LabServer, lessons: list[tuple[str
                 except Exception as error:  # noqa: BLE001 - reported with the lesson
                     finish(notebook, slot, f"could not open and Run All: {type(error).__name__}: {error}")
             for notebook, slot in list(running.items()):
+                waited = time.perf_counter() - slot.started
+                if slot.report.run_all_clicks == 1 and waited > 30 and not slot.page.evaluate(RUN_ALL_STARTED):
+                    start_run_all(slot.page)  # the first click was lost: as a person would, click again, once
+                    slot.report.run_all_clicks += 1
                 if run_all_done(slot.page):
                     finish(notebook, slot)
-                elif time.perf_counter() - slot.started > run_timeout_s:
+                elif waited > run_timeout_s:
                     finish(notebook, slot, f"Run All did not finish in {run_timeout_s:.0f} s")
             time.sleep(0.5)
     finally:

@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from dataclasses import asdict
+from pathlib import Path
 
 import pytest
 
 from browser_harness import (CHROMIUM_ARGS, LessonReport, browser_editions, chromium_path, lab_server,
-                             missing_browser_reason, run_lessons_side_by_side)
+                             missing_browser_reason, run_lessons_side_by_side, wait_for_kernel)
 from edition_rules import ShownCell, code_cells, unsolved_run_problems
 from selection import heavy_rank, selected_params
 from helpers import course
@@ -49,6 +49,11 @@ def _server_env(model: str | None = None) -> dict[str, str]:
 def _edition_model(edition: str) -> str:
     """The model the edition's kernels run."""
     return _server_env(EDITIONS[edition][1])["CNNVIZ_MODEL"]
+
+
+def _screenshot(edition: str, notebook: str) -> Path:
+    """Where the browser run of the lesson saves its screenshot."""
+    return OUT / edition / notebook.replace(".ipynb", ".png")
 
 
 @pytest.fixture(scope="module", params=list(EDITIONS))
@@ -87,7 +92,7 @@ def edition_reports(request, edition, lab, browser) -> dict[str, LessonReport]:
                         if "notebook" in p and p.get("edition") == edition},
                        key=lambda notebook: (heavy_rank(notebook, HEAVY_FIRST), notebook))
     folder = EDITIONS[edition][0]
-    reports = run_lessons_side_by_side(browser, lab, [(f"{folder}/{notebook}", OUT / edition / notebook.replace(".ipynb", ".png"))
+    reports = run_lessons_side_by_side(browser, lab, [(f"{folder}/{notebook}", _screenshot(edition, notebook))
                                                       for notebook in notebooks])
     OUT.mkdir(parents=True, exist_ok=True)
     model = _edition_model(edition)
@@ -102,7 +107,8 @@ def test_lesson_in_jupyterlab(notebook, edition, edition_reports):
     path = f"{EDITIONS[edition][0]}/{notebook}"
     model = _edition_model(edition)
     report = edition_reports[notebook]
-    assert not report.failure, f"{path} in the browser: {report.failure}"
+    assert not report.failure, (f"{path} in the browser: {report.failure}"
+                                f" (screenshot {_screenshot(edition, notebook)})")
     assert not report.errors, f"{path} shows errors:\n" + "\n---\n".join(report.errors)
     if edition == "student":
         sources = code_cells(REPO_ROOT / path)
@@ -121,12 +127,6 @@ def test_lesson_in_jupyterlab(notebook, edition, edition_reports):
             f"{path}: redraw took {widget.redraw_seconds:.2f} s after {widget.moved} (budget {REDRAW_BUDGET_S} s)")
 
 
-def _tour_kernel_idle(server) -> bool:
-    """Whether the server holds a session for the tour whose kernel has started and is idle."""
-    return any(s.get("path", "").endswith("00_setup_and_tour.ipynb") and s["kernel"]["execution_state"] == "idle"
-               for s in server.api("/api/sessions"))
-
-
 def test_readme_main_command_opens_the_tour_and_runs_its_first_cells(browser):
     """`jupyter lab notebooks/00_setup_and_tour.ipynb`, as the README says: the tour opens by itself, and running
     its first cells with Shift+Enter prints where the course runs."""
@@ -140,10 +140,7 @@ def test_readme_main_command_opens_the_tour_and_runs_its_first_cells(browser):
             page.wait_for_selector("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current:has-text('00_setup_and_tour.ipynb')",
                                    timeout=30_000)  # the tour is the open, current document tab
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-            deadline = time.time() + 120
-            while not _tour_kernel_idle(server):  # the indicator can show idle before the kernel has started
-                assert time.time() < deadline, f"the tour's kernel did not start: {server.api('/api/sessions')}"
-                time.sleep(0.5)
+            wait_for_kernel(server, "notebooks/00_setup_and_tour.ipynb")
             # select the first cell by its prompt (the cell's text holds links) and run four cells: title, badges,
             # Colab cell, set-up cell
             page.locator(".jp-NotebookPanel .jp-Cell").first.locator(".jp-InputPrompt").click()
@@ -165,13 +162,25 @@ def test_readme_main_command_opens_the_tour_and_runs_its_first_cells(browser):
             context.close()
 
 
-def test_side_by_side_runs_report_a_lesson_that_fails_and_shut_every_kernel(browser):
-    """A lesson the harness cannot run is reported with its reason while the other one runs; no kernel is left."""
+def test_side_by_side_runs_report_a_lesson_that_fails_and_shut_every_kernel(browser, monkeypatch):
+    """A lesson the harness cannot run is reported with its reason while the other one runs; a Run All click that is
+    lost is clicked again; no kernel is left."""
+    import browser_harness
+    clicks = []
+    real_start = browser_harness.start_run_all
+
+    def first_click_lost(page) -> None:  # as when a page drops the click while its kernel connects
+        clicks.append(page)
+        if len(clicks) > 1:
+            real_start(page)
+
+    monkeypatch.setattr(browser_harness, "start_run_all", first_click_lost)
     with lab_server(REPO_ROOT, _server_env()) as server:
         reports = run_lessons_side_by_side(browser, server, [("notebooks/no_such_lesson.ipynb", None),
                                                              ("notebooks/00_setup_and_tour.ipynb", None)],
                                            open_timeout_s=15)
         assert "could not open" in reports["notebooks/no_such_lesson.ipynb"].failure
         tour = reports["notebooks/00_setup_and_tour.ipynb"]
-        assert not tour.failure and not tour.errors and tour.run_all_seconds > 0 and tour.widgets
+        assert not tour.failure and not tour.errors and tour.run_all_seconds > 30 and tour.widgets
+        assert tour.run_all_clicks == 2 and len(clicks) == 2
         assert server.api("/api/sessions") == [] and server.api("/api/kernels") == []
